@@ -1,0 +1,1 @@
+//! fory CLI library.

@@ -1,0 +1,860 @@
+//! Decoding any stream into a [`Value`], guided by a [`Schema`] where the
+//! stream itself does not say enough (schema-consistent structs, declared
+//! element types, enum names).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use half::{bf16, f16};
+
+use super::layout::{is_primitive, StructLayout};
+use super::Config;
+use crate::error::{Error, Result};
+use crate::schema::{to_snake_case, EnumDecl, FieldType, Registration, Schema, StructDecl, TypeDecl, TypeExpr};
+use crate::value::{DenseArray, EnumValue, StructValue, Value};
+use crate::wire::meta_string::{self, Context, Encoding};
+use crate::wire::type_id::{self as tid, TypeId};
+use crate::wire::typedef::{FieldId, TypeDef, TypeDefKind, WireType};
+use crate::wire::{header, list_header as lh, map_header as mh, ref_flag, Reader};
+
+/// An out-of-band buffer handed to the decoder.
+#[derive(Debug, Clone)]
+pub enum InputBuffer<'de> {
+    /// Borrowed memory (copied once into a `Value`).
+    Borrowed(&'de [u8]),
+    /// Shared memory (a `Value` shares it without copying).
+    Shared(Bytes),
+}
+
+impl InputBuffer<'_> {
+    fn to_bytes(&self) -> Bytes {
+        match self {
+            InputBuffer::Borrowed(b) => Bytes::copy_from_slice(b),
+            InputBuffer::Shared(b) => b.clone(),
+        }
+    }
+}
+
+/// A compatible type announced by a TypeDef in the stream.
+#[derive(Debug)]
+struct RemoteType {
+    def: TypeDef,
+    local: Option<Arc<TypeDecl>>,
+}
+
+/// What a type meta said.
+#[derive(Debug, Clone)]
+enum ReadType {
+    Internal(TypeId),
+    Struct(Arc<StructDecl>),
+    Compat(Arc<RemoteType>),
+    Enum(Option<Arc<EnumDecl>>, String),
+}
+
+enum RefRead {
+    Null,
+    Ref(u32),
+    Value(Option<u32>),
+}
+
+/// Per-call decoder state.
+pub struct Decoder<'de, 's> {
+    r: Reader<'de>,
+    schema: &'s Schema,
+    cfg: Config,
+    oob: bool,
+    buffers: &'s [InputBuffer<'de>],
+    next_buffer: usize,
+    layouts: HashMap<String, Arc<StructLayout>>,
+    meta_strings: Vec<(Vec<u8>, Encoding)>,
+    typedefs: Vec<Arc<RemoteType>>,
+    ref_count: u32,
+    referenced: HashSet<u32>,
+    depth: usize,
+}
+
+impl<'de, 's> Decoder<'de, 's> {
+    /// A decoder over `data`. `buffers` is `None` when no out-of-band buffers were supplied.
+    pub fn new(data: &'de [u8], schema: &'s Schema, cfg: Config, buffers: Option<&'s [InputBuffer<'de>]>) -> Result<Self> {
+        let mut r = Reader::new(data);
+        let h = r.u8()?;
+        if h & header::RESERVED != 0 {
+            return Err(Error::InvalidHeader { found: h, reason: "reserved bits are set" });
+        }
+        if h & header::XLANG == 0 {
+            return Err(Error::InvalidHeader { found: h, reason: "not an xlang stream (xlang bit clear)" });
+        }
+        let oob = h & header::OUT_OF_BAND != 0;
+        match (oob, buffers.is_some()) {
+            (true, false) => {
+                return Err(Error::oob(
+                    "the stream was written with a buffer callback: pass its out-of-band buffers (an empty list if all stayed in-band)",
+                ))
+            }
+            (false, true) => return Err(Error::oob("buffers were supplied for a stream written without a buffer callback")),
+            _ => {}
+        }
+        Ok(Decoder {
+            r,
+            schema,
+            cfg,
+            oob,
+            buffers: buffers.unwrap_or(&[]),
+            next_buffer: 0,
+            layouts: HashMap::new(),
+            meta_strings: Vec::new(),
+            typedefs: Vec::new(),
+            ref_count: 0,
+            referenced: HashSet::new(),
+            depth: 0,
+        })
+    }
+
+    /// Reads the root value and checks that the stream and buffers are used up.
+    pub fn read_root(mut self) -> Result<Value> {
+        let v = match self.read_ref_flag()? {
+            RefRead::Null => Value::Null,
+            RefRead::Ref(id) => {
+                return Err(Error::InvalidRef { id, known: 0, offset: 1 });
+            }
+            RefRead::Value(id) => {
+                let rt = self.read_type_meta()?;
+                let v = self.read_body_rt(&rt)?;
+                wrap(id, v)
+            }
+        };
+        if self.r.remaining() != 0 {
+            return Err(Error::TrailingBytes { offset: self.r.pos(), count: self.r.remaining() });
+        }
+        if self.next_buffer != self.buffers.len() {
+            return Err(Error::oob(format!(
+                "{} buffer(s) supplied but the stream used {}: the transport mixed up its buffers",
+                self.buffers.len(),
+                self.next_buffer
+            )));
+        }
+        let referenced = std::mem::take(&mut self.referenced);
+        Ok(prune_shared(v, &referenced))
+    }
+
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > self.cfg.max_depth {
+            return Err(Error::DepthLimit { limit: self.cfg.max_depth, offset: self.r.pos() });
+        }
+        Ok(())
+    }
+
+    fn read_ref_flag(&mut self) -> Result<RefRead> {
+        let pos = self.r.pos();
+        match self.r.u8()? {
+            ref_flag::NULL => Ok(RefRead::Null),
+            ref_flag::NOT_NULL => Ok(RefRead::Value(None)),
+            ref_flag::REF_VALUE => {
+                let id = self.ref_count;
+                self.ref_count = self
+                    .ref_count
+                    .checked_add(1)
+                    .ok_or_else(|| Error::invalid(pos, "too many references"))?;
+                Ok(RefRead::Value(Some(id)))
+            }
+            ref_flag::REF => {
+                let id = self.r.var_u32()?;
+                if id >= self.ref_count {
+                    return Err(Error::InvalidRef { id, known: self.ref_count as usize, offset: pos });
+                }
+                self.referenced.insert(id);
+                Ok(RefRead::Ref(id))
+            }
+            f => Err(Error::InvalidFlag { what: "ref flag", found: f, offset: pos }),
+        }
+    }
+
+    fn layout(&mut self, decl: &Arc<StructDecl>) -> Result<Arc<StructLayout>> {
+        if let Some(l) = self.layouts.get(&decl.name) {
+            return Ok(l.clone());
+        }
+        let l = Arc::new(StructLayout::new(self.schema, decl.clone(), self.cfg.ref_tracking, false)?);
+        self.layouts.insert(decl.name.clone(), l.clone());
+        Ok(l)
+    }
+
+    fn read_meta_string(&mut self) -> Result<(Vec<u8>, Encoding)> {
+        let pos = self.r.pos();
+        let v = self.r.var_u32()?;
+        if v & 1 == 1 {
+            let id = (v >> 1) as usize;
+            return self
+                .meta_strings
+                .get(id.wrapping_sub(1))
+                .cloned()
+                .ok_or_else(|| Error::invalid(pos, format!("meta string reference {id} is unknown")));
+        }
+        let len = (v >> 1) as usize;
+        let entry = if len == 0 {
+            (Vec::new(), Encoding::Utf8)
+        } else if len <= 16 {
+            let e = self.r.u8()?;
+            let enc = Encoding::from_id(e).ok_or(Error::InvalidFlag { what: "meta-string encoding", found: e, offset: pos })?;
+            let len = self.r.ensure("meta string", len as u64)?;
+            (self.r.take(len)?.to_vec(), enc)
+        } else {
+            let hash = self.r.i64()?;
+            let e = (hash & 0xff) as u8;
+            let enc = Encoding::from_id(e).ok_or(Error::InvalidFlag { what: "meta-string encoding", found: e, offset: pos })?;
+            let len = self.r.ensure("meta string", len as u64)?;
+            let bytes = self.r.take(len)?.to_vec();
+            if meta_string::long_meta_string_hash(&bytes, enc) != hash {
+                return Err(Error::invalid(pos, "meta string hash mismatch"));
+            }
+            (bytes, enc)
+        };
+        self.meta_strings.push(entry.clone());
+        Ok(entry)
+    }
+
+    fn read_names(&mut self) -> Result<(String, String)> {
+        let pos = self.r.pos();
+        let (nb, ne) = self.read_meta_string()?;
+        let (tb, te) = self.read_meta_string()?;
+        Ok((
+            meta_string::decode(&nb, ne, Context::Namespace, pos)?,
+            meta_string::decode(&tb, te, Context::TypeName, pos)?,
+        ))
+    }
+
+    fn read_shared_typedef(&mut self) -> Result<Arc<RemoteType>> {
+        let pos = self.r.pos();
+        let marker = self.r.var_u32()?;
+        let idx = (marker >> 1) as usize;
+        if marker & 1 == 1 {
+            return self
+                .typedefs
+                .get(idx)
+                .cloned()
+                .ok_or_else(|| Error::invalid(pos, format!("type meta reference {idx} is unknown")));
+        }
+        if idx != self.typedefs.len() {
+            return Err(Error::invalid(pos, format!("new type meta has index {idx}, expected {}", self.typedefs.len())));
+        }
+        let def = TypeDef::decode(&mut self.r)?;
+        let local = match &def.registration {
+            Registration::Id(id) => self.schema.by_id(*id).cloned(),
+            Registration::Name { namespace, typename } => self.schema.by_ns_typename(namespace, typename).cloned(),
+        };
+        let rt = Arc::new(RemoteType { def, local });
+        self.typedefs.push(rt.clone());
+        Ok(rt)
+    }
+
+    fn read_type_meta(&mut self) -> Result<ReadType> {
+        let pos = self.r.pos();
+        let id = self.r.u8()?;
+        Ok(match id {
+            tid::BOOL..=tid::TAGGED_UINT64 | tid::FLOAT16..=tid::MAP => ReadType::Internal(id),
+            tid::NONE..=tid::BINARY => ReadType::Internal(id),
+            tid::BOOL_ARRAY..=tid::UINT64_ARRAY | tid::FLOAT16_ARRAY..=tid::FLOAT64_ARRAY => ReadType::Internal(id),
+            tid::ENUM => {
+                let uid = self.r.var_u32()?;
+                match self.schema.by_id(uid).map(|d| &**d) {
+                    Some(TypeDecl::Enum(e)) => ReadType::Enum(Some(Arc::new(e.clone())), e.name.clone()),
+                    Some(TypeDecl::Struct(s)) => {
+                        return Err(Error::type_id(pos, format!("an enum, but id {uid} is struct {}", s.name), id as u32))
+                    }
+                    None => ReadType::Enum(None, format!("#{uid}")),
+                }
+            }
+            tid::NAMED_ENUM => {
+                let (ns, tn) = if self.cfg.compatible {
+                    let rt = self.read_shared_typedef()?;
+                    match &rt.def.registration {
+                        Registration::Name { namespace, typename } => (namespace.clone(), typename.clone()),
+                        Registration::Id(_) => return Err(Error::invalid(pos, "named enum with an id TypeDef")),
+                    }
+                } else {
+                    self.read_names()?
+                };
+                match self.schema.by_ns_typename(&ns, &tn).map(|d| &**d) {
+                    Some(TypeDecl::Enum(e)) => ReadType::Enum(Some(Arc::new(e.clone())), e.name.clone()),
+                    _ => ReadType::Enum(None, join_name(&ns, &tn)),
+                }
+            }
+            tid::STRUCT => {
+                let uid = self.r.var_u32()?;
+                match self.schema.by_id(uid).map(|d| &**d) {
+                    Some(TypeDecl::Struct(s)) => ReadType::Struct(Arc::new(s.clone())),
+                    _ => return Err(Error::UnregisteredType { what: format!("struct id {uid}"), offset: pos }),
+                }
+            }
+            tid::NAMED_STRUCT => {
+                let (ns, tn) = self.read_names()?;
+                match self.schema.by_ns_typename(&ns, &tn).map(|d| &**d) {
+                    Some(TypeDecl::Struct(s)) => ReadType::Struct(Arc::new(s.clone())),
+                    _ => return Err(Error::UnregisteredType { what: format!("struct {}", join_name(&ns, &tn)), offset: pos }),
+                }
+            }
+            tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT => {
+                let rt = self.read_shared_typedef()?;
+                if !matches!(rt.def.kind, TypeDefKind::Struct { .. }) {
+                    return Err(Error::invalid(pos, "struct type meta with a non-struct TypeDef"));
+                }
+                ReadType::Compat(rt)
+            }
+            other => return Err(Error::type_id(pos, "a supported xlang type id", other as u32)),
+        })
+    }
+
+    fn read_body_rt(&mut self, rt: &ReadType) -> Result<Value> {
+        self.enter()?;
+        let v = match rt {
+            ReadType::Internal(id) => self.read_internal(*id, None),
+            ReadType::Struct(decl) => self.read_consistent_struct(decl),
+            ReadType::Compat(remote) => self.read_compat_struct(remote),
+            ReadType::Enum(decl, name) => self.read_enum(decl.as_deref(), name),
+        };
+        self.depth -= 1;
+        v
+    }
+
+    fn read_body_decl(&mut self, t: &FieldType) -> Result<Value> {
+        self.enter()?;
+        let v = match &t.expr {
+            TypeExpr::Scalar(id) => self.read_internal(*id, None),
+            TypeExpr::List(_) => self.read_internal(tid::LIST, Some(t)),
+            TypeExpr::Set(_) => self.read_internal(tid::SET, Some(t)),
+            TypeExpr::Map(..) => self.read_internal(tid::MAP, Some(t)),
+            TypeExpr::Named(n) => match self.schema.get(n).map(|d| &**d) {
+                Some(TypeDecl::Enum(e)) => {
+                    let e = e.clone();
+                    self.read_enum(Some(&e), &e.name)
+                }
+                Some(TypeDecl::Struct(s)) => {
+                    let s = Arc::new(s.clone());
+                    self.read_consistent_struct(&s)
+                }
+                None => self.read_enum(None, ""),
+            },
+            TypeExpr::Any => Err(Error::invalid(self.r.pos(), "a dynamic type needs type meta")),
+        };
+        self.depth -= 1;
+        v
+    }
+
+    fn read_enum(&mut self, decl: Option<&EnumDecl>, name: &str) -> Result<Value> {
+        let pos = self.r.pos();
+        let wire = self.r.var_u32()?;
+        match decl {
+            Some(d) => {
+                let v = d
+                    .variants
+                    .iter()
+                    .find(|v| v.wire_value == wire)
+                    .ok_or_else(|| Error::invalid(pos, format!("{} has no variant with value {wire}", d.name)))?;
+                Ok(Value::Enum(EnumValue {
+                    type_name: d.name.clone(),
+                    variant: v.name.clone(),
+                    ordinal: v.ordinal,
+                    wire_value: wire,
+                }))
+            }
+            None => Ok(Value::Enum(EnumValue {
+                type_name: name.to_string(),
+                variant: String::new(),
+                ordinal: wire,
+                wire_value: wire,
+            })),
+        }
+    }
+
+    fn read_internal(&mut self, id: TypeId, decl: Option<&FieldType>) -> Result<Value> {
+        let r = &mut self.r;
+        Ok(match id {
+            tid::BOOL => {
+                let pos = r.pos();
+                match r.u8()? {
+                    0 => Value::Bool(false),
+                    1 => Value::Bool(true),
+                    b => return Err(Error::InvalidFlag { what: "bool", found: b, offset: pos }),
+                }
+            }
+            tid::INT8 => Value::Int8(r.i8()?),
+            tid::INT16 => Value::Int16(r.i16()?),
+            tid::INT32 => Value::Int32(r.i32()?),
+            tid::VARINT32 => Value::VarInt32(r.var_i32()?),
+            tid::INT64 => Value::Int64(r.i64()?),
+            tid::VARINT64 => Value::VarInt64(r.var_i64()?),
+            tid::TAGGED_INT64 => Value::TaggedInt64(r.tagged_i64()?),
+            tid::UINT8 => Value::UInt8(r.u8()?),
+            tid::UINT16 => Value::UInt16(r.u16()?),
+            tid::UINT32 => Value::UInt32(r.u32()?),
+            tid::VAR_UINT32 => Value::VarUInt32(r.var_u32()?),
+            tid::UINT64 => Value::UInt64(r.u64()?),
+            tid::VAR_UINT64 => Value::VarUInt64(r.var_u64()?),
+            tid::TAGGED_UINT64 => Value::TaggedUInt64(r.tagged_u64()?),
+            tid::FLOAT16 => Value::Float16(f16::from_bits(r.u16()?)),
+            tid::BFLOAT16 => Value::BFloat16(bf16::from_bits(r.u16()?)),
+            tid::FLOAT32 => Value::Float32(r.f32()?),
+            tid::FLOAT64 => Value::Float64(r.f64()?),
+            tid::STRING => Value::String(crate::wire::string::read_string(r)?),
+            tid::NONE => Value::Null,
+            tid::DATE => Value::Date(r.var_i64()?),
+            tid::TIMESTAMP => {
+                let pos = r.pos();
+                let seconds = r.i64()?;
+                let nanos = r.u32()?;
+                if nanos >= 1_000_000_000 {
+                    return Err(Error::invalid(pos, format!("timestamp nanos {nanos} out of range")));
+                }
+                Value::Timestamp { seconds, nanos }
+            }
+            tid::DURATION => {
+                let pos = r.pos();
+                let seconds = r.var_i64()?;
+                let nanos = r.i32()?;
+                if !(0..1_000_000_000).contains(&nanos) {
+                    return Err(Error::invalid(pos, format!("duration nanos {nanos} out of range")));
+                }
+                Value::Duration { seconds, nanos }
+            }
+            tid::DECIMAL => {
+                let (unscaled, scale) = crate::wire::decimal::read_decimal(r)?;
+                Value::Decimal { unscaled, scale }
+            }
+            tid::BINARY => Value::Binary(self.read_buffer()?),
+            tid::LIST | tid::SET => {
+                let elem = match decl.map(|d| &d.expr) {
+                    Some(TypeExpr::List(e)) | Some(TypeExpr::Set(e)) => Some((**e).clone()),
+                    _ => None,
+                };
+                let items = self.read_collection(elem.as_ref())?;
+                if id == tid::LIST {
+                    Value::List(items)
+                } else {
+                    Value::Set(items)
+                }
+            }
+            tid::MAP => {
+                let (k, v) = match decl.map(|d| &d.expr) {
+                    Some(TypeExpr::Map(k, v)) => (Some((**k).clone()), Some((**v).clone())),
+                    _ => (None, None),
+                };
+                Value::Map(self.read_map(k.as_ref(), v.as_ref())?)
+            }
+            id if tid::array_elem_size(id).is_some() => {
+                let pos = r.pos();
+                let len = r.var_u32()? as u64;
+                let len = r.ensure("array byte length", len)?;
+                let size = tid::array_elem_size(id).unwrap_or(1);
+                if len % size != 0 {
+                    return Err(Error::invalid(pos, format!("array byte length {len} is not a multiple of {size}")));
+                }
+                let data = Bytes::copy_from_slice(r.take(len)?);
+                if id == tid::BOOL_ARRAY && data.iter().any(|&b| b > 1) {
+                    return Err(Error::invalid(pos, "bool array element is not 0 or 1"));
+                }
+                Value::Array(DenseArray { type_id: id, data })
+            }
+            other => return Err(Error::type_id(r.pos(), "a value type", other as u32)),
+        })
+    }
+
+    fn read_buffer(&mut self) -> Result<Bytes> {
+        let pos = self.r.pos();
+        if self.oob {
+            match self.r.u8()? {
+                1 => {}
+                0 => {
+                    let i = self.next_buffer;
+                    let b = self.buffers.get(i).ok_or_else(|| {
+                        Error::oob(format!(
+                            "the stream needs out-of-band buffer #{i} (offset {pos}) but only {} were supplied",
+                            self.buffers.len()
+                        ))
+                    })?;
+                    self.next_buffer += 1;
+                    return Ok(b.to_bytes());
+                }
+                f => return Err(Error::InvalidFlag { what: "in-band flag", found: f, offset: pos }),
+            }
+        }
+        let len = self.r.var_u32()? as u64;
+        let len = self.r.ensure("binary length", len)?;
+        Ok(Bytes::copy_from_slice(self.r.take(len)?))
+    }
+
+    fn read_consistent_struct(&mut self, decl: &Arc<StructDecl>) -> Result<Value> {
+        let pos = self.r.pos();
+        let hash = self.r.i32()?;
+        let layout = self.layout(decl)?;
+        if hash != layout.hash {
+            return Err(Error::SchemaHashMismatch {
+                type_name: decl.name.clone(),
+                expected: layout.hash as u32,
+                found: hash as u32,
+                offset: pos,
+            });
+        }
+        let mut values: Vec<Option<Value>> = vec![None; decl.fields.len()];
+        for &i in &layout.order {
+            let f = &decl.fields[i];
+            values[i] = Some(self.read_field(&f.ty, layout.runtime_ref[i])?);
+        }
+        Ok(Value::Struct(Box::new(StructValue {
+            type_name: decl.name.clone(),
+            fields: decl
+                .fields
+                .iter()
+                .zip(values)
+                .map(|(f, v)| (f.name.clone(), v.unwrap_or(Value::Null)))
+                .collect(),
+        })))
+    }
+
+    fn read_compat_struct(&mut self, remote: &Arc<RemoteType>) -> Result<Value> {
+        let local = match remote.local.as_deref() {
+            Some(TypeDecl::Struct(s)) => Some(s),
+            Some(TypeDecl::Enum(e)) => {
+                return Err(Error::invalid(self.r.pos(), format!("TypeDef describes a struct but {} is an enum", e.name)))
+            }
+            None => None,
+        };
+        let mut local_values: Vec<Option<Value>> = vec![None; local.map_or(0, |l| l.fields.len())];
+        let mut unknown_fields = Vec::new();
+        for (k, rf) in remote.def.fields.iter().enumerate() {
+            let matched = local.and_then(|l| {
+                l.fields.iter().position(|lf| match (&rf.id, lf.tag_id) {
+                    (FieldId::Tag(t), Some(lt)) => *t == lt,
+                    (FieldId::Name(n), None) => to_snake_case(n) == to_snake_case(&lf.name),
+                    _ => false,
+                })
+            });
+            let local_ty = matched.and_then(|i| local.map(|l| &l.fields[i].ty));
+            let plan = self.plan_from_wire(&rf.ty, local_ty);
+            let v = self.read_field(&plan, rf.ty.track_ref)?;
+            match matched {
+                Some(i) => local_values[i] = Some(v),
+                None => {
+                    let name = match &rf.id {
+                        FieldId::Name(n) => n.clone(),
+                        FieldId::Tag(t) => format!("#{t}"),
+                    };
+                    unknown_fields.push((k, name, v));
+                }
+            }
+        }
+        match local {
+            Some(l) => Ok(Value::Struct(Box::new(StructValue {
+                type_name: l.name.clone(),
+                fields: l
+                    .fields
+                    .iter()
+                    .zip(local_values)
+                    .map(|(f, v)| (f.name.clone(), v.unwrap_or_else(|| default_value(&f.ty))))
+                    .collect(),
+            }))),
+            None => Ok(Value::Struct(Box::new(StructValue {
+                type_name: match &remote.def.registration {
+                    Registration::Id(id) => format!("#{id}"),
+                    Registration::Name { namespace, typename } => join_name(namespace, typename),
+                },
+                fields: unknown_fields.into_iter().map(|(_, n, v)| (n, v)).collect(),
+            }))),
+        }
+    }
+
+    /// The type to read a compatible field with: the remote wire type decides
+    /// the bytes; the local type (when it agrees) names enums and elements.
+    fn plan_from_wire(&self, wt: &WireType, local: Option<&FieldType>) -> FieldType {
+        let local_expr = local.map(|l| &l.expr);
+        let expr = match wt.type_id as u8 {
+            tid::LIST | tid::SET => {
+                let le = match local_expr {
+                    Some(TypeExpr::List(e)) | Some(TypeExpr::Set(e)) => Some(&**e),
+                    _ => None,
+                };
+                let e = Box::new(self.plan_from_wire(&wt.children[0], le));
+                if wt.type_id as u8 == tid::LIST {
+                    TypeExpr::List(e)
+                } else {
+                    TypeExpr::Set(e)
+                }
+            }
+            tid::MAP => {
+                let (lk, lv) = match local_expr {
+                    Some(TypeExpr::Map(k, v)) => (Some(&**k), Some(&**v)),
+                    _ => (None, None),
+                };
+                TypeExpr::Map(
+                    Box::new(self.plan_from_wire(&wt.children[0], lk)),
+                    Box::new(self.plan_from_wire(&wt.children[1], lv)),
+                )
+            }
+            tid::ENUM | tid::NAMED_ENUM => match local_expr {
+                Some(TypeExpr::Named(n)) if matches!(self.schema.get(n).map(|d| &**d), Some(TypeDecl::Enum(_))) => {
+                    TypeExpr::Named(n.clone())
+                }
+                _ => TypeExpr::Named(String::new()),
+            },
+            id if tid::is_user_kind(id) || id == tid::UNKNOWN => TypeExpr::Any,
+            id => TypeExpr::Scalar(id),
+        };
+        FieldType { expr, nullable: wt.nullable }
+    }
+
+    fn is_dynamic(&self, t: &FieldType) -> bool {
+        match &t.expr {
+            TypeExpr::Any => true,
+            TypeExpr::Named(n) => match self.schema.get(n).map(|d| &**d) {
+                Some(TypeDecl::Struct(s)) => self.cfg.compatible || matches!(s.registration, Registration::Name { .. }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    fn read_field(&mut self, t: &FieldType, runtime_ref: bool) -> Result<Value> {
+        if is_primitive(t) {
+            if t.nullable {
+                match self.read_ref_flag()? {
+                    RefRead::Null => return Ok(Value::Null),
+                    RefRead::Ref(id) => return Ok(Value::Ref(id)),
+                    RefRead::Value(_) => {}
+                }
+            }
+            return self.read_body_decl(t);
+        }
+        let mut id = None;
+        if runtime_ref || t.nullable {
+            match self.read_ref_flag()? {
+                RefRead::Null => return Ok(Value::Null),
+                RefRead::Ref(r) => return Ok(Value::Ref(r)),
+                RefRead::Value(i) => id = i,
+            }
+        }
+        let v = if self.is_dynamic(t) {
+            let rt = self.read_type_meta()?;
+            self.read_body_rt(&rt)?
+        } else {
+            self.read_body_decl(t)?
+        };
+        Ok(wrap(id, v))
+    }
+
+    fn read_collection(&mut self, elem: Option<&FieldType>) -> Result<Vec<Value>> {
+        let pos = self.r.pos();
+        let len = self.r.var_u32()? as u64;
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let len = self.r.ensure("collection length", len)?;
+        let hpos = self.r.pos();
+        let h = self.r.u8()?;
+        if h & lh::RESERVED != 0 {
+            return Err(Error::InvalidFlag { what: "collection header", found: h, offset: hpos });
+        }
+        let tracking = h & lh::TRACKING_REF != 0;
+        let has_null = h & lh::HAS_NULL != 0;
+        let same_rt = if h & lh::DECL_ELEMENT_TYPE != 0 {
+            match elem {
+                Some(e) if !self.is_dynamic(e) => None,
+                _ => return Err(Error::invalid(hpos, "declared element type but no schema declares it")),
+            }
+        } else if h & lh::SAME_TYPE != 0 {
+            Some(Some(self.read_type_meta()?))
+        } else {
+            Some(None)
+        };
+        let _ = pos;
+        let mut items = Vec::with_capacity(len.min(4096));
+        for _ in 0..len {
+            let mut id = None;
+            if tracking || has_null {
+                match self.read_ref_flag()? {
+                    RefRead::Null => {
+                        items.push(Value::Null);
+                        continue;
+                    }
+                    RefRead::Ref(r) => {
+                        items.push(Value::Ref(r));
+                        continue;
+                    }
+                    RefRead::Value(i) => id = i,
+                }
+            }
+            let v = match &same_rt {
+                None => self.read_body_decl(elem.expect("checked above"))?,
+                Some(Some(rt)) => self.read_body_rt(rt)?,
+                Some(None) => {
+                    let rt = self.read_type_meta()?;
+                    self.read_body_rt(&rt)?
+                }
+            };
+            items.push(wrap(id, v));
+        }
+        Ok(items)
+    }
+
+    fn read_map_side(&mut self, track: bool, decl: Option<&FieldType>, rt: Option<&ReadType>) -> Result<Value> {
+        let mut id = None;
+        if track {
+            match self.read_ref_flag()? {
+                RefRead::Null => return Ok(Value::Null),
+                RefRead::Ref(r) => return Ok(Value::Ref(r)),
+                RefRead::Value(i) => id = i,
+            }
+        }
+        let v = match (rt, decl) {
+            (Some(rt), _) => self.read_body_rt(rt)?,
+            (None, Some(d)) => self.read_body_decl(d)?,
+            (None, None) => unreachable!("caller supplies one"),
+        };
+        Ok(wrap(id, v))
+    }
+
+    fn read_map(&mut self, kd: Option<&FieldType>, vd: Option<&FieldType>) -> Result<Vec<(Value, Value)>> {
+        let total = self.r.var_u32()? as u64;
+        let total = self.r.ensure("map size", total)?;
+        let mut entries = Vec::with_capacity(total.min(4096));
+        while entries.len() < total {
+            let hpos = self.r.pos();
+            let h = self.r.u8()?;
+            if h & mh::RESERVED != 0 {
+                return Err(Error::InvalidFlag { what: "map chunk header", found: h, offset: hpos });
+            }
+            let ktrack = h & mh::TRACKING_KEY_REF != 0;
+            let vtrack = h & mh::TRACKING_VALUE_REF != 0;
+            let kdecl = h & mh::KEY_DECL_TYPE != 0;
+            let vdecl = h & mh::VALUE_DECL_TYPE != 0;
+            let need = |d: bool, t: Option<&FieldType>, this: &Self| -> Result<()> {
+                if d && t.is_none_or(|t| this.is_dynamic(t)) {
+                    return Err(Error::invalid(hpos, "declared map key/value type but no schema declares it"));
+                }
+                Ok(())
+            };
+            need(kdecl, kd, self)?;
+            need(vdecl, vd, self)?;
+            let knull = h & mh::KEY_HAS_NULL != 0;
+            let vnull = h & mh::VALUE_HAS_NULL != 0;
+            if knull || vnull {
+                let k = if knull { Value::Null } else { self.read_null_entry_side(ktrack, kdecl, kd)? };
+                let v = if vnull { Value::Null } else { self.read_null_entry_side(vtrack, vdecl, vd)? };
+                entries.push((k, v));
+                continue;
+            }
+            let spos = self.r.pos();
+            let size = self.r.u8()? as usize;
+            if size == 0 || entries.len() + size > total {
+                return Err(Error::invalid(spos, format!("map chunk size {size} does not fit {} remaining entries", total - entries.len())));
+            }
+            let krt = if kdecl { None } else { Some(self.read_type_meta()?) };
+            let vrt = if vdecl { None } else { Some(self.read_type_meta()?) };
+            for _ in 0..size {
+                let k = self.read_map_side(ktrack, kd, krt.as_ref())?;
+                let v = self.read_map_side(vtrack, vd, vrt.as_ref())?;
+                entries.push((k, v));
+            }
+        }
+        Ok(entries)
+    }
+
+    fn read_null_entry_side(&mut self, track: bool, decl: bool, t: Option<&FieldType>) -> Result<Value> {
+        if decl {
+            return self.read_map_side(track, t, None);
+        }
+        let mut id = None;
+        if track {
+            match self.read_ref_flag()? {
+                RefRead::Null => return Ok(Value::Null),
+                RefRead::Ref(r) => return Ok(Value::Ref(r)),
+                RefRead::Value(i) => id = i,
+            }
+        }
+        let rt = self.read_type_meta()?;
+        let v = self.read_body_rt(&rt)?;
+        Ok(wrap(id, v))
+    }
+}
+
+fn wrap(id: Option<u32>, v: Value) -> Value {
+    match id {
+        Some(id) => Value::Shared(id, Box::new(v)),
+        None => v,
+    }
+}
+
+fn join_name(ns: &str, tn: &str) -> String {
+    if ns.is_empty() {
+        tn.to_string()
+    } else {
+        format!("{ns}.{tn}")
+    }
+}
+
+/// The value a missing field takes in compatible mode.
+pub fn default_value(t: &FieldType) -> Value {
+    if t.nullable {
+        return Value::Null;
+    }
+    match &t.expr {
+        TypeExpr::Scalar(id) => match *id {
+            tid::BOOL => Value::Bool(false),
+            tid::INT8 => Value::Int8(0),
+            tid::INT16 => Value::Int16(0),
+            tid::INT32 => Value::Int32(0),
+            tid::VARINT32 => Value::VarInt32(0),
+            tid::INT64 => Value::Int64(0),
+            tid::VARINT64 => Value::VarInt64(0),
+            tid::TAGGED_INT64 => Value::TaggedInt64(0),
+            tid::UINT8 => Value::UInt8(0),
+            tid::UINT16 => Value::UInt16(0),
+            tid::UINT32 => Value::UInt32(0),
+            tid::VAR_UINT32 => Value::VarUInt32(0),
+            tid::UINT64 => Value::UInt64(0),
+            tid::VAR_UINT64 => Value::VarUInt64(0),
+            tid::TAGGED_UINT64 => Value::TaggedUInt64(0),
+            tid::FLOAT16 => Value::Float16(f16::ZERO),
+            tid::BFLOAT16 => Value::BFloat16(bf16::ZERO),
+            tid::FLOAT32 => Value::Float32(0.0),
+            tid::FLOAT64 => Value::Float64(0.0),
+            tid::STRING => Value::String(String::new()),
+            tid::BINARY => Value::Binary(Bytes::new()),
+            id if tid::array_elem_size(id).is_some() => Value::Array(DenseArray { type_id: id, data: Bytes::new() }),
+            _ => Value::Null,
+        },
+        TypeExpr::List(_) => Value::List(Vec::new()),
+        TypeExpr::Set(_) => Value::Set(Vec::new()),
+        TypeExpr::Map(..) => Value::Map(Vec::new()),
+        TypeExpr::Named(_) | TypeExpr::Any => Value::Null,
+    }
+}
+
+/// Removes `Shared` wrappers nobody refers to.
+fn prune_shared(v: Value, referenced: &HashSet<u32>) -> Value {
+    match v {
+        Value::Shared(id, inner) => {
+            let inner = prune_shared(*inner, referenced);
+            if referenced.contains(&id) {
+                Value::Shared(id, Box::new(inner))
+            } else {
+                inner
+            }
+        }
+        Value::List(items) => Value::List(items.into_iter().map(|i| prune_shared(i, referenced)).collect()),
+        Value::Set(items) => Value::Set(items.into_iter().map(|i| prune_shared(i, referenced)).collect()),
+        Value::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (prune_shared(k, referenced), prune_shared(v, referenced)))
+                .collect(),
+        ),
+        Value::Struct(mut s) => {
+            s.fields = std::mem::take(&mut s.fields)
+                .into_iter()
+                .map(|(n, v)| (n, prune_shared(v, referenced)))
+                .collect();
+            Value::Struct(s)
+        }
+        v => v,
+    }
+}

@@ -1,0 +1,117 @@
+//! The entry point: configuration, registered schemas, serialize / deserialize.
+
+use bytes::Bytes;
+
+use crate::dynamic::decode::{Decoder, InputBuffer};
+use crate::dynamic::encode::Encoder;
+use crate::dynamic::Config;
+use crate::error::Result;
+use crate::oob::{BufferObject, Placement};
+use crate::schema::{Schema, TypeDecl};
+use crate::value::Value;
+
+/// A configured Fory instance. Cheap to share (`Send + Sync`).
+#[derive(Debug, Clone, Default)]
+pub struct Fory {
+    cfg: Config,
+    schema: Schema,
+}
+
+/// Builds a [`Fory`].
+#[derive(Debug, Clone, Default)]
+pub struct ForyBuilder {
+    cfg: Config,
+    schema: Schema,
+}
+
+impl ForyBuilder {
+    /// Reference tracking (default off, as in pyfory).
+    pub fn ref_tracking(mut self, on: bool) -> Self {
+        self.cfg.ref_tracking = on;
+        self
+    }
+
+    /// Compatible mode (default on, as in pyfory xlang).
+    pub fn compatible(mut self, on: bool) -> Self {
+        self.cfg.compatible = on;
+        self
+    }
+
+    /// Deepest nesting accepted (default 256).
+    pub fn max_depth(mut self, depth: usize) -> Self {
+        self.cfg.max_depth = depth;
+        self
+    }
+
+    /// Uses `schema` for user types.
+    pub fn schema(mut self, schema: Schema) -> Self {
+        self.schema = schema;
+        self
+    }
+
+    /// Registers one struct or enum description.
+    pub fn register(mut self, decl: TypeDecl) -> Result<Self> {
+        self.schema.add(decl)?;
+        Ok(self)
+    }
+
+    /// The configured instance.
+    pub fn build(self) -> Fory {
+        Fory { cfg: self.cfg, schema: self.schema }
+    }
+}
+
+impl Fory {
+    /// A builder with pyfory's xlang defaults (compatible, no ref tracking).
+    pub fn builder() -> ForyBuilder {
+        ForyBuilder::default()
+    }
+
+    /// The wire settings.
+    pub fn config(&self) -> Config {
+        self.cfg
+    }
+
+    /// The registered user types.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Serializes a dynamic value.
+    pub fn serialize_value(&self, v: &Value) -> Result<Vec<u8>> {
+        let mut enc = Encoder::new(Vec::new(), &self.schema, self.cfg, None);
+        enc.write_root(v)?;
+        Ok(enc.out)
+    }
+
+    /// Serializes a dynamic value, offering every buffer object to `callback`.
+    pub fn serialize_value_with_callback<'v>(
+        &self,
+        v: &'v Value,
+        mut callback: impl FnMut(BufferObject<'v>) -> Placement,
+    ) -> Result<Vec<u8>> {
+        let cb: &mut dyn FnMut(BufferObject<'v>) -> Placement = &mut callback;
+        let mut enc = Encoder::new(Vec::new(), &self.schema, self.cfg, Some(cb));
+        enc.write_root(v)?;
+        Ok(enc.out)
+    }
+
+    /// Deserializes a stream written without a buffer callback.
+    pub fn deserialize_value(&self, data: &[u8]) -> Result<Value> {
+        Decoder::new(data, &self.schema, self.cfg, None)?.read_root()
+    }
+
+    /// Deserializes a stream written with a buffer callback, consuming
+    /// `buffers` in order (binary values copy out of borrowed buffers).
+    pub fn deserialize_value_with_buffers<B: AsRef<[u8]>>(&self, data: &[u8], buffers: &[B]) -> Result<Value> {
+        let bufs: Vec<InputBuffer<'_>> = buffers.iter().map(|b| InputBuffer::Borrowed(b.as_ref())).collect();
+        Decoder::new(data, &self.schema, self.cfg, Some(&bufs))?.read_root()
+    }
+
+    /// Like [`Fory::deserialize_value_with_buffers`], but binary values share
+    /// the supplied `Bytes` instead of copying them.
+    pub fn deserialize_value_with_shared_buffers(&self, data: &[u8], buffers: &[Bytes]) -> Result<Value> {
+        let bufs: Vec<InputBuffer<'_>> = buffers.iter().map(|b| InputBuffer::Shared(b.clone())).collect();
+        Decoder::new(data, &self.schema, self.cfg, Some(&bufs))?.read_root()
+    }
+}

@@ -1,0 +1,30 @@
+//! # fory-core
+//!
+//! Apache Fory's cross-language (xlang) wire format in Rust, readable and
+//! writable by pyfory 1.7.7, with pickle5-style out-of-band buffers.
+//!
+//! ```
+//! use fory_core::{Fory, Value};
+//!
+//! let fory = Fory::builder().compatible(false).build();
+//! let bytes = fory.serialize_value(&Value::VarInt64(300))?;
+//! assert_eq!(bytes, [0x01, 0xff, 0x07, 0xd8, 0x04]);
+//! assert_eq!(fory.deserialize_value(&bytes)?, Value::VarInt64(300));
+//! # Ok::<(), fory_core::Error>(())
+//! ```
+
+pub mod compat;
+pub mod dynamic;
+pub mod error;
+pub mod fory;
+pub mod oob;
+pub mod schema;
+pub mod value;
+pub mod wire;
+
+pub use dynamic::Config;
+pub use error::{Error, Result};
+pub use fory::{Fory, ForyBuilder};
+pub use oob::{BufferObject, OutOfBand, Placement};
+pub use schema::Schema;
+pub use value::Value;

@@ -1,0 +1,498 @@
+//! Byte-level primitives: little-endian fixed-width numbers, varints, zigzag,
+//! tagged ("small long as int") integers.
+//!
+//! [`Writer`] appends to a `Vec<u8>`; [`Reader`] walks a borrowed slice and
+//! checks every read against the bytes that remain, reporting the offset of
+//! each failure.
+
+use crate::error::{Error, Result};
+
+/// Appends Fory primitives to a growable byte vector.
+#[derive(Debug)]
+pub struct Writer<'a> {
+    buf: &'a mut Vec<u8>,
+}
+
+impl<'a> Writer<'a> {
+    /// Wraps a vector; bytes are appended after its current content.
+    pub fn new(buf: &'a mut Vec<u8>) -> Self {
+        Writer { buf }
+    }
+
+    /// Number of bytes in the underlying vector.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// True when nothing has been written.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Mutable access to the written bytes (for back-patching).
+    #[inline]
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        self.buf
+    }
+
+    /// Reserves room for `n` more bytes.
+    #[inline]
+    pub fn reserve(&mut self, n: usize) {
+        self.buf.reserve(n);
+    }
+
+    /// One byte.
+    #[inline]
+    pub fn u8(&mut self, v: u8) {
+        self.buf.push(v);
+    }
+
+    /// One signed byte.
+    #[inline]
+    pub fn i8(&mut self, v: i8) {
+        self.buf.push(v as u8);
+    }
+
+    /// Raw bytes.
+    #[inline]
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.buf.extend_from_slice(b);
+    }
+
+    /// 16-bit little endian.
+    #[inline]
+    pub fn u16(&mut self, v: u16) {
+        self.bytes(&v.to_le_bytes());
+    }
+
+    /// 32-bit little endian.
+    #[inline]
+    pub fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_le_bytes());
+    }
+
+    /// 64-bit little endian.
+    #[inline]
+    pub fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_le_bytes());
+    }
+
+    /// `i16` little endian.
+    #[inline]
+    pub fn i16(&mut self, v: i16) {
+        self.bytes(&v.to_le_bytes());
+    }
+
+    /// `i32` little endian.
+    #[inline]
+    pub fn i32(&mut self, v: i32) {
+        self.bytes(&v.to_le_bytes());
+    }
+
+    /// `i64` little endian.
+    #[inline]
+    pub fn i64(&mut self, v: i64) {
+        self.bytes(&v.to_le_bytes());
+    }
+
+    /// `f32` bit pattern, little endian.
+    #[inline]
+    pub fn f32(&mut self, v: f32) {
+        self.u32(v.to_bits());
+    }
+
+    /// `f64` bit pattern, little endian.
+    #[inline]
+    pub fn f64(&mut self, v: f64) {
+        self.u64(v.to_bits());
+    }
+
+    /// LEB128 unsigned, at most 5 bytes.
+    #[inline]
+    pub fn var_u32(&mut self, mut v: u32) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+
+    /// Zigzag then LEB128.
+    #[inline]
+    pub fn var_i32(&mut self, v: i32) {
+        self.var_u32(((v << 1) ^ (v >> 31)) as u32);
+    }
+
+    /// Fory's varuint64: LEB128 for 8 groups of 7 bits, then a 9th byte with the
+    /// remaining 8 bits and no continuation bit (9 bytes at most, never 10).
+    #[inline]
+    pub fn var_u64(&mut self, mut v: u64) {
+        for _ in 0..8 {
+            if v < 0x80 {
+                self.buf.push(v as u8);
+                return;
+            }
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+
+    /// Zigzag then varuint64.
+    #[inline]
+    pub fn var_i64(&mut self, v: i64) {
+        self.var_u64(((v << 1) ^ (v >> 63)) as u64);
+    }
+
+    /// TAGGED_INT64: 4 bytes `v << 1` when `-2^30 <= v < 2^30`, else `0x01` + 8 bytes.
+    #[inline]
+    pub fn tagged_i64(&mut self, v: i64) {
+        if (-(1i64 << 30)..(1i64 << 30)).contains(&v) {
+            self.i32((v as i32) << 1);
+        } else {
+            self.u8(1);
+            self.i64(v);
+        }
+    }
+
+    /// TAGGED_UINT64: 4 bytes `v << 1` when `v < 2^31`, else `0x01` + 8 bytes.
+    #[inline]
+    pub fn tagged_u64(&mut self, v: u64) {
+        if v < (1u64 << 31) {
+            self.u32((v as u32) << 1);
+        } else {
+            self.u8(1);
+            self.u64(v);
+        }
+    }
+}
+
+/// Reads Fory primitives from a borrowed byte slice, bounds-checked.
+#[derive(Debug, Clone)]
+pub struct Reader<'de> {
+    data: &'de [u8],
+    pos: usize,
+}
+
+impl<'de> Reader<'de> {
+    /// Starts reading at offset 0.
+    pub fn new(data: &'de [u8]) -> Self {
+        Reader { data, pos: 0 }
+    }
+
+    /// Current offset in the stream.
+    #[inline]
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Bytes not read yet.
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.data.len() - self.pos
+    }
+
+    /// The whole input.
+    #[inline]
+    pub fn data(&self) -> &'de [u8] {
+        self.data
+    }
+
+    #[cold]
+    fn end(&self, needed: usize) -> Error {
+        Error::UnexpectedEnd {
+            offset: self.pos,
+            needed,
+            remaining: self.remaining(),
+        }
+    }
+
+    /// Borrows the next `n` bytes.
+    #[inline]
+    pub fn take(&mut self, n: usize) -> Result<&'de [u8]> {
+        if n > self.remaining() {
+            return Err(self.end(n));
+        }
+        let s = &self.data[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    #[inline]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let s = self.take(N)?;
+        let mut a = [0u8; N];
+        a.copy_from_slice(s);
+        Ok(a)
+    }
+
+    /// Checks that `len` bytes remain (without consuming), for length prefixes.
+    #[inline]
+    pub fn ensure(&self, what: &'static str, len: u64) -> Result<usize> {
+        if len > self.remaining() as u64 {
+            return Err(Error::LengthLimit {
+                what,
+                len,
+                limit: self.remaining() as u64,
+                offset: self.pos,
+            });
+        }
+        Ok(len as usize)
+    }
+
+    /// The next byte without consuming it.
+    #[inline]
+    pub fn peek_u8(&self) -> Result<u8> {
+        self.data.get(self.pos).copied().ok_or_else(|| self.end(1))
+    }
+
+    /// One byte.
+    #[inline]
+    pub fn u8(&mut self) -> Result<u8> {
+        let b = self.peek_u8()?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// One signed byte.
+    #[inline]
+    pub fn i8(&mut self) -> Result<i8> {
+        Ok(self.u8()? as i8)
+    }
+
+    /// 16-bit little endian.
+    #[inline]
+    pub fn u16(&mut self) -> Result<u16> {
+        Ok(u16::from_le_bytes(self.array()?))
+    }
+
+    /// 32-bit little endian.
+    #[inline]
+    pub fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    /// 64-bit little endian.
+    #[inline]
+    pub fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+
+    /// `i16` little endian.
+    #[inline]
+    pub fn i16(&mut self) -> Result<i16> {
+        Ok(i16::from_le_bytes(self.array()?))
+    }
+
+    /// `i32` little endian.
+    #[inline]
+    pub fn i32(&mut self) -> Result<i32> {
+        Ok(i32::from_le_bytes(self.array()?))
+    }
+
+    /// `i64` little endian.
+    #[inline]
+    pub fn i64(&mut self) -> Result<i64> {
+        Ok(i64::from_le_bytes(self.array()?))
+    }
+
+    /// `f32` from its little-endian bit pattern.
+    #[inline]
+    pub fn f32(&mut self) -> Result<f32> {
+        Ok(f32::from_bits(self.u32()?))
+    }
+
+    /// `f64` from its little-endian bit pattern.
+    #[inline]
+    pub fn f64(&mut self) -> Result<f64> {
+        Ok(f64::from_bits(self.u64()?))
+    }
+
+    /// LEB128 unsigned 32-bit (at most 5 bytes; bits beyond 32 are an error).
+    #[inline]
+    pub fn var_u32(&mut self) -> Result<u32> {
+        let start = self.pos;
+        let mut result: u32 = 0;
+        for i in 0..5 {
+            let b = match self.data.get(self.pos) {
+                Some(b) => *b,
+                None => {
+                    self.pos = start;
+                    return Err(self.end(i + 1));
+                }
+            };
+            self.pos += 1;
+            if i == 4 && b > 0x0f {
+                return Err(Error::MalformedVarint { offset: start });
+            }
+            result |= ((b & 0x7f) as u32) << (7 * i);
+            if b & 0x80 == 0 {
+                return Ok(result);
+            }
+        }
+        Err(Error::MalformedVarint { offset: start })
+    }
+
+    /// Zigzag varint32.
+    #[inline]
+    pub fn var_i32(&mut self) -> Result<i32> {
+        let u = self.var_u32()?;
+        Ok(((u >> 1) as i32) ^ -((u & 1) as i32))
+    }
+
+    /// Fory varuint64 (9th byte carries 8 bits).
+    #[inline]
+    pub fn var_u64(&mut self) -> Result<u64> {
+        let start = self.pos;
+        let mut result: u64 = 0;
+        for i in 0..9 {
+            let b = match self.data.get(self.pos) {
+                Some(b) => *b,
+                None => {
+                    self.pos = start;
+                    return Err(self.end(i + 1));
+                }
+            };
+            self.pos += 1;
+            if i == 8 {
+                result |= (b as u64) << 56;
+                return Ok(result);
+            }
+            result |= ((b & 0x7f) as u64) << (7 * i);
+            if b & 0x80 == 0 {
+                return Ok(result);
+            }
+        }
+        unreachable!("loop returns on its 9th byte")
+    }
+
+    /// Zigzag varint64.
+    #[inline]
+    pub fn var_i64(&mut self) -> Result<i64> {
+        let u = self.var_u64()?;
+        Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
+    }
+
+    /// TAGGED_INT64.
+    #[inline]
+    pub fn tagged_i64(&mut self) -> Result<i64> {
+        let first = self.peek_u8()?;
+        if first & 1 == 0 {
+            Ok((self.i32()? >> 1) as i64)
+        } else {
+            self.pos += 1;
+            self.i64()
+        }
+    }
+
+    /// TAGGED_UINT64.
+    #[inline]
+    pub fn tagged_u64(&mut self) -> Result<u64> {
+        let first = self.peek_u8()?;
+        if first & 1 == 0 {
+            Ok((self.u32()? >> 1) as u64)
+        } else {
+            self.pos += 1;
+            self.u64()
+        }
+    }
+
+    /// LEB128 of a value below 2^36 (the string header), at most 6 bytes.
+    #[inline]
+    pub fn var_u36_small(&mut self) -> Result<u64> {
+        let start = self.pos;
+        let v = self.var_u64()?;
+        if v >= 1u64 << 36 {
+            return Err(Error::MalformedVarint { offset: start });
+        }
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(f: impl FnOnce(&mut Writer<'_>)) -> Vec<u8> {
+        let mut v = Vec::new();
+        f(&mut Writer::new(&mut v));
+        v
+    }
+
+    #[test]
+    fn varint64_golden() {
+        // 1 -> zigzag 2
+        assert_eq!(w(|w| w.var_i64(1)), [0x02]);
+        assert_eq!(w(|w| w.var_i64(-1)), [0x01]);
+        assert_eq!(w(|w| w.var_i64(300)), [0xd8, 0x04]);
+        // 2^62 -> zigzag 2^63: 9 bytes, last carries 8 bits
+        assert_eq!(
+            w(|w| w.var_i64(1 << 62)),
+            [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]
+        );
+        assert_eq!(
+            w(|w| w.var_i64(i64::MAX)),
+            [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+        );
+        assert_eq!(
+            w(|w| w.var_i64(1 << 55)),
+            [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]
+        );
+    }
+
+    #[test]
+    fn tagged_golden() {
+        assert_eq!(w(|w| w.tagged_i64(-7)), [0xf2, 0xff, 0xff, 0xff]);
+        assert_eq!(
+            w(|w| w.tagged_i64(1 << 40)),
+            [0x01, 0, 0, 0, 0, 0, 0x01, 0, 0]
+        );
+        assert_eq!(w(|w| w.tagged_u64(7)), [0x0e, 0, 0, 0]);
+        assert_eq!(w(|w| w.tagged_u64(1 << 31)).len(), 9);
+    }
+
+    #[test]
+    fn roundtrip_edges() {
+        let i64s = [0, 1, -1, i64::MIN, i64::MAX, 1 << 30, -(1 << 30), (1 << 30) - 1, -(1 << 30) - 1];
+        for v in i64s {
+            let b = w(|w| {
+                w.var_i64(v);
+                w.tagged_i64(v);
+            });
+            let mut r = Reader::new(&b);
+            assert_eq!(r.var_i64().unwrap(), v);
+            assert_eq!(r.tagged_i64().unwrap(), v);
+            assert_eq!(r.remaining(), 0);
+        }
+        for v in [0u64, 1, u64::MAX, 1 << 31, (1 << 31) - 1, 1 << 56] {
+            let b = w(|w| {
+                w.var_u64(v);
+                w.tagged_u64(v);
+            });
+            let mut r = Reader::new(&b);
+            assert_eq!(r.var_u64().unwrap(), v);
+            assert_eq!(r.tagged_u64().unwrap(), v);
+        }
+        for v in [0i32, -1, i32::MIN, i32::MAX] {
+            let b = w(|w| w.var_i32(v));
+            assert!(b.len() <= 5);
+            assert_eq!(Reader::new(&b).var_i32().unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn truncated_and_malformed() {
+        let mut r = Reader::new(&[0x80, 0x80]);
+        assert!(matches!(r.var_u32(), Err(Error::UnexpectedEnd { offset: 0, .. })));
+        let mut r = Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x7f]);
+        assert!(matches!(r.var_u32(), Err(Error::MalformedVarint { offset: 0 })));
+        let mut r = Reader::new(&[1, 2, 3]);
+        assert!(matches!(r.u32(), Err(Error::UnexpectedEnd { needed: 4, remaining: 3, .. })));
+        assert!(matches!(
+            Reader::new(&[0u8; 3]).ensure("bytes", 1 << 32),
+            Err(Error::LengthLimit { .. })
+        ));
+    }
+}

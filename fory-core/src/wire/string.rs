@@ -1,0 +1,103 @@
+//! STRING bodies: `varuint36_small(byte_len << 2 | coding)` then the bytes.
+//!
+//! Readers accept all three codings. Writers pick Latin-1 when every char is
+//! below U+0100 (one byte per char, what pyfory writes for such strings, and
+//! the smallest form), otherwise UTF-8: it is what Rust holds already, so the
+//! bytes are copied without transcoding, and every peer reads it. pyfory would
+//! pick UTF-16 for BMP text; both are legal, and pyfory reads UTF-8.
+
+use super::buffer::{Reader, Writer};
+use crate::error::{Error, Result};
+
+/// Latin-1 coding id.
+pub const LATIN1: u64 = 0;
+/// UTF-16LE coding id.
+pub const UTF16: u64 = 1;
+/// UTF-8 coding id.
+pub const UTF8: u64 = 2;
+
+/// Writes a string body.
+pub fn write_string(w: &mut Writer<'_>, s: &str) {
+    if s.is_ascii() {
+        w.var_u64(((s.len() as u64) << 2) | LATIN1);
+        w.bytes(s.as_bytes());
+        return;
+    }
+    if s.chars().all(|c| (c as u32) < 0x100) {
+        let n = s.chars().count();
+        w.var_u64(((n as u64) << 2) | LATIN1);
+        w.reserve(n);
+        for c in s.chars() {
+            w.u8(c as u32 as u8);
+        }
+        return;
+    }
+    w.var_u64(((s.len() as u64) << 2) | UTF8);
+    w.bytes(s.as_bytes());
+}
+
+/// Reads a string body.
+pub fn read_string(r: &mut Reader<'_>) -> Result<String> {
+    let start = r.pos();
+    let header = r.var_u36_small()?;
+    let len = r.ensure("string byte length", header >> 2)?;
+    let bytes = r.take(len)?;
+    match header & 3 {
+        LATIN1 => Ok(bytes.iter().map(|&b| b as char).collect()),
+        UTF16 => {
+            if len % 2 != 0 {
+                return Err(Error::invalid(start, "UTF-16 string with an odd byte length"));
+            }
+            let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+            char::decode_utf16(units)
+                .collect::<Result<String, _>>()
+                .map_err(|_| Error::invalid(start, "invalid UTF-16 string"))
+        }
+        UTF8 => std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|_| Error::invalid(start, "invalid UTF-8 string")),
+        _ => Err(Error::InvalidFlag {
+            what: "string coding",
+            found: (header & 3) as u8,
+            offset: start,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(s: &str) -> String {
+        let mut v = Vec::new();
+        write_string(&mut Writer::new(&mut v), s);
+        hex::encode(v)
+    }
+
+    #[test]
+    fn golden() {
+        assert_eq!(enc(""), "00");
+        assert_eq!(enc("abc"), "0c616263");
+        assert_eq!(enc("héllo"), "1468e96c6c6f");
+        assert_eq!(enc("😀"), "12f09f9880");
+        assert_eq!(enc("你好"), "1ae4bda0e5a5bd");
+    }
+
+    #[test]
+    fn reads_all_codings() {
+        for (hex_in, want) in [("0c616263", "abc"), ("11604f7d59", "你好"), ("12f09f9880", "😀"), ("1468e96c6c6f", "héllo")] {
+            let b = hex::decode(hex_in).unwrap();
+            let mut r = Reader::new(&b);
+            assert_eq!(read_string(&mut r).unwrap(), want);
+            assert_eq!(r.remaining(), 0);
+        }
+        // coding 3 is reserved; odd UTF-16 and bad UTF-8 are errors
+        for bad in ["0361", "0561", "0aff"] {
+            let b = hex::decode(bad).unwrap();
+            assert!(read_string(&mut Reader::new(&b)).is_err(), "{bad}");
+        }
+        // a 1 GiB claim in a tiny stream
+        let b = hex::decode("80808080040000").unwrap();
+        assert!(matches!(read_string(&mut Reader::new(&b)), Err(Error::LengthLimit { .. })));
+    }
+}
