@@ -33,7 +33,7 @@ pub struct Encoder<'s, 'v, 'cb> {
     meta_strings: HashMap<(Vec<u8>, u8), u32>,
     next_ref: u32,
     shared_ids: HashMap<u32, u32>,
-    shared_types: HashMap<u32, Option<TypeKey>>,
+    shared_values: HashMap<u32, &'v Value>,
     callback: Option<&'cb mut dyn FnMut(BufferObject<'v>) -> Placement>,
     depth: usize,
 }
@@ -55,7 +55,7 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
             meta_strings: HashMap::new(),
             next_ref: 0,
             shared_ids: HashMap::new(),
-            shared_types: HashMap::new(),
+            shared_values: HashMap::new(),
             callback,
             depth: 0,
         }
@@ -81,11 +81,10 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
         self.write_any_with_flag(v, self.cfg.ref_tracking, true)
     }
 
-    fn collect_shared(&mut self, v: &Value) {
+    fn collect_shared(&mut self, v: &'v Value) {
         match v {
             Value::Shared(id, inner) => {
-                let k = self.type_key(inner);
-                self.shared_types.insert(*id, k);
+                self.shared_values.insert(*id, inner);
                 self.collect_shared(inner);
             }
             Value::List(items) | Value::Set(items) => items.iter().for_each(|i| self.collect_shared(i)),
@@ -102,7 +101,10 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
         match v {
             Value::Null => None,
             Value::Shared(_, inner) => self.type_key(inner),
-            Value::Ref(id) => self.shared_types.get(id).cloned().flatten(),
+            Value::Ref(id) => match self.shared_values.get(id) {
+                Some(target) if !matches!(target, Value::Ref(_)) => self.type_key(target),
+                _ => None,
+            },
             Value::Struct(s) => Some(TypeKey::User(s.type_name.clone())),
             Value::Enum(e) => Some(TypeKey::User(e.type_name.clone())),
             v => Some(TypeKey::Internal(v.type_id())),
@@ -208,7 +210,10 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
                 Ok(())
             }
             Value::Shared(_, inner) => self.write_type_meta(inner),
-            Value::Ref(_) => Err(Error::encode("a reference has no type meta")),
+            Value::Ref(id) => match self.shared_values.get(id) {
+                Some(target) if !matches!(target, Value::Ref(_)) => self.write_type_meta(target),
+                _ => Err(Error::encode(format!("reference to unknown shared object {id}"))),
+            },
             Value::Struct(s) => {
                 let decl = self.struct_decl(&s.type_name)?;
                 self.write_struct_meta(&decl)
@@ -589,23 +594,10 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
         }
         self.w().u8(header);
         if same {
-            match first {
+            match first.or_else(|| items.iter().find(|i| matches!(i, Value::Ref(_)))) {
                 Some(f) => self.write_type_meta(f)?,
-                None => {
-                    // Only nulls (or references): pyfory writes element type NONE.
-                    let target = items.iter().find(|i| matches!(i, Value::Ref(_)));
-                    match target.and_then(|t| self.type_key(t)) {
-                        Some(TypeKey::Internal(id)) => self.w().u8(id),
-                        Some(TypeKey::User(name)) => {
-                            let decl = self.schema.get(&name).cloned();
-                            match decl.as_deref() {
-                                Some(TypeDecl::Struct(s)) => self.write_struct_meta(&Arc::new(s.clone()))?,
-                                _ => self.write_enum_meta(&name)?,
-                            }
-                        }
-                        None => self.w().u8(tid::NONE),
-                    }
-                }
+                // Only nulls: pyfory writes element type NONE.
+                None => self.w().u8(tid::NONE),
             }
         }
         let meta = !same;
