@@ -57,11 +57,15 @@ impl Manifest {
     pub fn load(dir: &Path) -> Result<Manifest, String> {
         let path = dir.join("cases.json");
         let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let json: Json = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let json: Json =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         if json.get("cases").and_then(Json::as_array).is_none() {
             return Err(format!("{}: no cases list", path.display()));
         }
-        Ok(Manifest { json, dir: dir.to_path_buf() })
+        Ok(Manifest {
+            json,
+            dir: dir.to_path_buf(),
+        })
     }
 
     /// The schema of the `types` table (with `T@variant` overrides when given).
@@ -74,7 +78,10 @@ impl Manifest {
 
     /// Every case.
     pub fn cases(&self) -> &[Json] {
-        self.json["cases"].as_array().map(Vec::as_slice).unwrap_or(&[])
+        self.json["cases"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 }
 
@@ -106,7 +113,10 @@ pub fn decode_stream(fory: &Fory, stream: &[u8], buffers: &[Vec<u8>]) -> Result<
     let r = if oob {
         fory.deserialize_value_with_buffers(stream, buffers)
     } else if !buffers.is_empty() {
-        return Err(format!("{} buffer files but the header's out-of-band bit is clear", buffers.len()));
+        return Err(format!(
+            "{} buffer files but the header's out-of-band bit is clear",
+            buffers.len()
+        ));
     } else {
         fory.deserialize_value(stream)
     };
@@ -114,9 +124,16 @@ pub fn decode_stream(fory: &Fory, stream: &[u8], buffers: &[Vec<u8>]) -> Result<
 }
 
 /// Encodes `v` under `policy`, returning the stream and the out-of-band buffers.
-pub fn encode_with_policy(fory: &Fory, v: &Value, policy: OobPolicy) -> Result<(Vec<u8>, Vec<Vec<u8>>), String> {
+pub fn encode_with_policy(
+    fory: &Fory,
+    v: &Value,
+    policy: OobPolicy,
+) -> Result<(Vec<u8>, Vec<Vec<u8>>), String> {
     if policy == OobPolicy::None {
-        return fory.serialize_value(v).map(|b| (b, vec![])).map_err(|e| e.to_string());
+        return fory
+            .serialize_value(v)
+            .map(|b| (b, vec![]))
+            .map_err(|e| e.to_string());
     }
     let mut calls = 0usize;
     let mut bufs = Vec::new();
@@ -143,25 +160,35 @@ pub struct CaseResult {
 
 fn run_case(m: &Manifest, case: &Json, emit: Option<&Path>) -> Result<(), String> {
     let name = case["name"].as_str().ok_or("case without a name")?;
-    let expected = typed_json::from_json(case.get("expected").ok_or("case without an expected value")?)?;
-    let stream = fs::read(m.dir.join(format!("{name}.bin"))).map_err(|e| format!("{name}.bin: {e}"))?;
+    let expected = typed_json::from_json(
+        case.get("expected")
+            .ok_or("case without an expected value")?,
+    )?;
+    let stream =
+        fs::read(m.dir.join(format!("{name}.bin"))).map_err(|e| format!("{name}.bin: {e}"))?;
     let bufs = read_oob_files(&m.dir, name)?;
     let fory = fory_for(case, m.schema(None)?);
     let got = decode_stream(&fory, &stream, &bufs)?;
     typed_json::compare(&expected, &got).map_err(|e| format!("value mismatch: {e}"))?;
     if let Some(rv) = case.get("reader_view") {
-        let variant = rv["reader_types"].as_str().ok_or("reader_view without reader_types")?;
+        let variant = rv["reader_types"]
+            .as_str()
+            .ok_or("reader_view without reader_types")?;
         let reader = fory_for(case, m.schema(Some(variant))?);
-        let got2 = decode_stream(&reader, &stream, &bufs).map_err(|e| format!("reader view {variant}: {e}"))?;
+        let got2 = decode_stream(&reader, &stream, &bufs)
+            .map_err(|e| format!("reader view {variant}: {e}"))?;
         let exp2 = typed_json::from_json(&rv["expected"])?;
         typed_json::compare(&exp2, &got2).map_err(|e| format!("reader view {variant}: {e}"))?;
     }
     if let Some(out) = emit {
         let policy = OobPolicy::parse(case["oob_policy"].as_str().unwrap_or("none"))?;
-        let (bytes, oob) = encode_with_policy(&fory, &got, policy).map_err(|e| format!("re-encode: {e}"))?;
+        let (bytes, oob) =
+            encode_with_policy(&fory, &got, policy).map_err(|e| format!("re-encode: {e}"))?;
         // Our own bytes must decode back to the same value.
-        let again = decode_stream(&fory, &bytes, &oob).map_err(|e| format!("re-decode of our bytes: {e}"))?;
-        typed_json::compare(&expected, &again).map_err(|e| format!("our re-encoding reads back differently: {e}"))?;
+        let again = decode_stream(&fory, &bytes, &oob)
+            .map_err(|e| format!("re-decode of our bytes: {e}"))?;
+        typed_json::compare(&expected, &again)
+            .map_err(|e| format!("our re-encoding reads back differently: {e}"))?;
         fs::write(out.join(format!("{name}.bin")), &bytes).map_err(|e| e.to_string())?;
         for (k, b) in oob.iter().enumerate() {
             fs::write(out.join(format!("{name}.oob.{k}.bin")), b).map_err(|e| e.to_string())?;
@@ -180,7 +207,11 @@ pub fn run(dir: &Path, emit: Option<&Path>, only: &[String]) -> Result<Vec<CaseR
     }
     let mut results = Vec::new();
     for case in m.cases() {
-        if !case.get("conformance").and_then(Json::as_bool).unwrap_or(true) {
+        if !case
+            .get("conformance")
+            .and_then(Json::as_bool)
+            .unwrap_or(true)
+        {
             continue;
         }
         let name = case["name"].as_str().unwrap_or("?").to_string();

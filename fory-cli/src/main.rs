@@ -14,7 +14,11 @@ use fory_cli::typed_json;
 use fory_core::{Fory, Schema};
 
 #[derive(Parser)]
-#[command(name = "fory", version, about = "Apache Fory xlang streams: inspect, encode, decode, conformance")]
+#[command(
+    name = "fory",
+    version,
+    about = "Apache Fory xlang streams: inspect, encode, decode, conformance"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -72,9 +76,12 @@ enum Cmd {
 }
 
 fn load_schema(path: Option<&Path>) -> Result<Schema, String> {
-    let Some(p) = path else { return Ok(Schema::new()) };
+    let Some(p) = path else {
+        return Ok(Schema::new());
+    };
     let text = fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-    let j: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+    let j: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
     let types = j.get("types").unwrap_or(&j);
     Schema::from_json(types, None).map_err(|e| e.to_string())
 }
@@ -92,10 +99,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Cmd::Decode { file, oob, mode } => {
             let f = fory(&mode)?;
             let data = fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let bufs = oob.iter().map(fs::read).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
+            let bufs = oob
+                .iter()
+                .map(fs::read)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
             match conform::decode_stream(&f, &data, &bufs) {
                 Ok(v) => {
-                    let s = serde_json::to_string_pretty(&typed_json::to_json(&v)).map_err(|e| e.to_string())?;
+                    let s = serde_json::to_string_pretty(&typed_json::to_json(&v))
+                        .map_err(|e| e.to_string())?;
                     println!("{s}");
                     Ok(ExitCode::SUCCESS)
                 }
@@ -105,10 +117,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
         }
-        Cmd::Encode { value, mode, oob_policy, output } => {
+        Cmd::Encode {
+            value,
+            mode,
+            oob_policy,
+            output,
+        } => {
             let f = fory(&mode)?;
-            let text = fs::read_to_string(&value).map_err(|e| format!("{}: {e}", value.display()))?;
-            let j: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", value.display()))?;
+            let text =
+                fs::read_to_string(&value).map_err(|e| format!("{}: {e}", value.display()))?;
+            let j: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", value.display()))?;
             let v = typed_json::from_json(&j)?;
             let policy = OobPolicy::parse(&oob_policy)?;
             let (bytes, bufs) = conform::encode_with_policy(&f, &v, policy)?;
@@ -118,7 +137,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 p.push(format!(".oob.{k}.bin"));
                 fs::write(PathBuf::from(p), b).map_err(|e| e.to_string())?;
             }
-            eprintln!("wrote {} bytes and {} out-of-band buffer(s)", bytes.len(), bufs.len());
+            eprintln!(
+                "wrote {} bytes and {} out-of-band buffer(s)",
+                bytes.len(),
+                bufs.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Conform { dir, emit, only } => {
@@ -132,7 +155,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
             let _ = writeln!(out, "{} passed, {} failed", results.len() - failed, failed);
-            Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

@@ -17,7 +17,9 @@ fn err<T>(msg: impl Into<String>) -> Result<T, String> {
 }
 
 fn str_field<'a>(j: &'a Json, k: &str) -> Result<&'a str, String> {
-    j.get(k).and_then(Json::as_str).ok_or_else(|| format!("missing string field {k:?} in {j}"))
+    j.get(k)
+        .and_then(Json::as_str)
+        .ok_or_else(|| format!("missing string field {k:?} in {j}"))
 }
 
 fn int_str<T: std::str::FromStr>(j: &Json, k: &str) -> Result<T, String> {
@@ -27,7 +29,8 @@ fn int_str<T: std::str::FromStr>(j: &Json, k: &str) -> Result<T, String> {
         Json::Number(n) => n.to_string(),
         _ => return err(format!("{k:?} must be a number or a decimal string in {j}")),
     };
-    s.parse().map_err(|_| format!("{k:?}: {s:?} is out of range for its type"))
+    s.parse()
+        .map_err(|_| format!("{k:?}: {s:?} is out of range for its type"))
 }
 
 fn float_bits(j: &Json) -> Result<u64, String> {
@@ -41,7 +44,11 @@ pub fn from_json(j: &Json) -> Result<Value, String> {
     let t = str_field(j, "type")?;
     let v = match t {
         "null" => Value::Null,
-        "bool" => Value::Bool(j.get("value").and_then(Json::as_bool).ok_or("bool needs a boolean value")?),
+        "bool" => Value::Bool(
+            j.get("value")
+                .and_then(Json::as_bool)
+                .ok_or("bool needs a boolean value")?,
+        ),
         "int8" => Value::Int8(int_str(j, "value")?),
         "int16" => Value::Int16(int_str(j, "value")?),
         "int32" => Value::Int32(int_str(j, "value")?),
@@ -61,7 +68,9 @@ pub fn from_json(j: &Json) -> Result<Value, String> {
         "float32" => Value::Float32(f32::from_bits(float_bits(j)? as u32)),
         "float64" => Value::Float64(f64::from_bits(float_bits(j)?)),
         "string" => Value::String(str_field(j, "value")?.to_string()),
-        "binary" => Value::Binary(Bytes::from(hex::decode(str_field(j, "hex")?).map_err(|e| e.to_string())?)),
+        "binary" => Value::Binary(Bytes::from(
+            hex::decode(str_field(j, "hex")?).map_err(|e| e.to_string())?,
+        )),
         "list" | "set" => {
             let items = j
                 .get("items")
@@ -78,48 +87,84 @@ pub fn from_json(j: &Json) -> Result<Value, String> {
         }
         "map" => {
             let mut entries = Vec::new();
-            for e in j.get("entries").and_then(Json::as_array).ok_or("map needs entries")? {
-                let pair = e.as_array().filter(|p| p.len() == 2).ok_or("map entry must be [key, value]")?;
+            for e in j
+                .get("entries")
+                .and_then(Json::as_array)
+                .ok_or("map needs entries")?
+            {
+                let pair = e
+                    .as_array()
+                    .filter(|p| p.len() == 2)
+                    .ok_or("map entry must be [key, value]")?;
                 entries.push((from_json(&pair[0])?, from_json(&pair[1])?));
             }
             Value::Map(entries)
         }
         "struct" => {
             let mut fields = Vec::new();
-            for (k, v) in j.get("fields").and_then(Json::as_object).ok_or("struct needs fields")? {
+            for (k, v) in j
+                .get("fields")
+                .and_then(Json::as_object)
+                .ok_or("struct needs fields")?
+            {
                 fields.push((k.clone(), from_json(v)?));
             }
-            Value::Struct(Box::new(StructValue { type_name: str_field(j, "type_name")?.to_string(), fields }))
+            Value::Struct(Box::new(StructValue {
+                type_name: str_field(j, "type_name")?.to_string(),
+                fields,
+            }))
         }
         "enum" => Value::Enum(EnumValue {
             type_name: str_field(j, "type_name")?.to_string(),
-            variant: j.get("variant").and_then(Json::as_str).unwrap_or("").to_string(),
+            variant: j
+                .get("variant")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string(),
             ordinal: int_str(j, "ordinal").unwrap_or(0),
             wire_value: int_str(j, "wire_value").unwrap_or(0),
         }),
         "date" => Value::Date(int_str(j, "days")?),
-        "timestamp" => Value::Timestamp { seconds: int_str(j, "seconds")?, nanos: int_str(j, "nanos")? },
-        "duration" => Value::Duration { seconds: int_str(j, "seconds")?, nanos: int_str(j, "nanos")? },
+        "timestamp" => Value::Timestamp {
+            seconds: int_str(j, "seconds")?,
+            nanos: int_str(j, "nanos")?,
+        },
+        "duration" => Value::Duration {
+            seconds: int_str(j, "seconds")?,
+            nanos: int_str(j, "nanos")?,
+        },
         "decimal" => Value::Decimal {
             unscaled: int_str::<BigInt>(j, "unscaled")?,
             scale: int_str(j, "scale")?,
         },
         "ref" => return Ok(Value::Ref(int_str(j, "target")?)),
-        other => match other.strip_suffix("_array").and_then(|_| scalar_type_id(other)) {
+        other => match other
+            .strip_suffix("_array")
+            .and_then(|_| scalar_type_id(other))
+        {
             Some(id) => {
                 let data = hex::decode(str_field(j, "hex")?).map_err(|e| e.to_string())?;
                 let size = tid::array_elem_size(id).unwrap_or(1);
                 if data.len() % size != 0 {
-                    return err(format!("{other}: {} bytes is not a whole number of elements", data.len()));
+                    return err(format!(
+                        "{other}: {} bytes is not a whole number of elements",
+                        data.len()
+                    ));
                 }
-                Value::Array(DenseArray { type_id: id, data: Bytes::from(data) })
+                Value::Array(DenseArray {
+                    type_id: id,
+                    data: Bytes::from(data),
+                })
             }
             None => return err(format!("unknown typed-JSON type {other:?}")),
         },
     };
     match j.get("ref_id") {
         Some(id) => {
-            let id = id.as_u64().and_then(|i| u32::try_from(i).ok()).ok_or("ref_id must be a small integer")?;
+            let id = id
+                .as_u64()
+                .and_then(|i| u32::try_from(i).ok())
+                .ok_or("ref_id must be a small integer")?;
             Ok(Value::Shared(id, Box::new(v)))
         }
         None => Ok(v),
@@ -134,7 +179,11 @@ fn repr_f64(x: f64) -> String {
     if x.is_nan() {
         "nan".into()
     } else if x.is_infinite() {
-        if x > 0.0 { "inf".into() } else { "-inf".into() }
+        if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
     } else if x == x.trunc() && x.abs() < 1e16 {
         format!("{x:.1}")
     } else {
@@ -174,11 +223,21 @@ pub fn to_json(v: &Value) -> Json {
         }
         Value::List(items) | Value::Set(items) => {
             let mut m = Map::new();
-            m.insert("type".into(), json!(if matches!(v, Value::List(_)) { "list" } else { "set" }));
+            m.insert(
+                "type".into(),
+                json!(if matches!(v, Value::List(_)) {
+                    "list"
+                } else {
+                    "set"
+                }),
+            );
             if let Some(e) = common_type(items.iter()) {
                 m.insert("elem".into(), json!(e));
             }
-            m.insert("items".into(), Json::Array(items.iter().map(to_json).collect()));
+            m.insert(
+                "items".into(),
+                Json::Array(items.iter().map(to_json).collect()),
+            );
             Json::Object(m)
         }
         Value::Map(entries) => {
@@ -192,7 +251,12 @@ pub fn to_json(v: &Value) -> Json {
             }
             m.insert(
                 "entries".into(),
-                Json::Array(entries.iter().map(|(k, v)| json!([to_json(k), to_json(v)])).collect()),
+                Json::Array(
+                    entries
+                        .iter()
+                        .map(|(k, v)| json!([to_json(k), to_json(v)]))
+                        .collect(),
+                ),
             );
             Json::Object(m)
         }
@@ -203,11 +267,19 @@ pub fn to_json(v: &Value) -> Json {
             }
             json!({"type": "struct", "type_name": s.type_name, "fields": fields})
         }
-        Value::Enum(e) => json!({"type": "enum", "type_name": e.type_name, "variant": e.variant, "ordinal": e.ordinal, "wire_value": e.wire_value}),
+        Value::Enum(e) => {
+            json!({"type": "enum", "type_name": e.type_name, "variant": e.variant, "ordinal": e.ordinal, "wire_value": e.wire_value})
+        }
         Value::Date(d) => json!({"type": "date", "days": d}),
-        Value::Timestamp { seconds, nanos } => json!({"type": "timestamp", "seconds": seconds.to_string(), "nanos": nanos}),
-        Value::Duration { seconds, nanos } => json!({"type": "duration", "seconds": seconds.to_string(), "nanos": nanos}),
-        Value::Decimal { unscaled, scale } => json!({"type": "decimal", "unscaled": unscaled.to_string(), "scale": scale}),
+        Value::Timestamp { seconds, nanos } => {
+            json!({"type": "timestamp", "seconds": seconds.to_string(), "nanos": nanos})
+        }
+        Value::Duration { seconds, nanos } => {
+            json!({"type": "duration", "seconds": seconds.to_string(), "nanos": nanos})
+        }
+        Value::Decimal { unscaled, scale } => {
+            json!({"type": "decimal", "unscaled": unscaled.to_string(), "scale": scale})
+        }
         Value::Shared(id, inner) => {
             let mut j = to_json(inner);
             if let Json::Object(m) = &mut j {
@@ -233,7 +305,8 @@ fn type_label(v: &Value) -> Option<String> {
 
 fn common_type<'a>(mut it: impl Iterator<Item = &'a Value>) -> Option<String> {
     let first = type_label(it.next()?)?;
-    it.all(|v| type_label(v).as_deref() == Some(&first)).then_some(first)
+    it.all(|v| type_label(v).as_deref() == Some(&first))
+        .then_some(first)
 }
 
 /// Compares an expected value with a decoded one: floats by bits (any NaN
@@ -265,14 +338,25 @@ pub fn normalize(v: &Value) -> Value {
     }
     fn strip(v: &Value, keep: &std::collections::HashSet<u32>) -> Value {
         match v {
-            Value::Shared(id, inner) if keep.contains(id) => Value::Shared(*id, Box::new(strip(inner, keep))),
+            Value::Shared(id, inner) if keep.contains(id) => {
+                Value::Shared(*id, Box::new(strip(inner, keep)))
+            }
             Value::Shared(_, inner) => strip(inner, keep),
             Value::List(items) => Value::List(items.iter().map(|i| strip(i, keep)).collect()),
             Value::Set(items) => Value::Set(items.iter().map(|i| strip(i, keep)).collect()),
-            Value::Map(entries) => Value::Map(entries.iter().map(|(k, v)| (strip(k, keep), strip(v, keep))).collect()),
+            Value::Map(entries) => Value::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (strip(k, keep), strip(v, keep)))
+                    .collect(),
+            ),
             Value::Struct(s) => Value::Struct(Box::new(StructValue {
                 type_name: s.type_name.clone(),
-                fields: s.fields.iter().map(|(n, f)| (n.clone(), strip(f, keep))).collect(),
+                fields: s
+                    .fields
+                    .iter()
+                    .map(|(n, f)| (n.clone(), strip(f, keep)))
+                    .collect(),
             })),
             v => v.clone(),
         }
@@ -300,31 +384,72 @@ fn cmp(e: &Value, a: &Value, path: &str, ids: &mut HashMap<u32, u32>) -> Result<
         }
         (Ref(i), Ref(j)) => match ids.get(i) {
             Some(m) if m == j => Ok(()),
-            _ => Err(format!("{path}: reference to {i} does not point at the same object (found {j})")),
+            _ => Err(format!(
+                "{path}: reference to {i} does not point at the same object (found {j})"
+            )),
         },
-        (Shared(..), _) | (_, Shared(..)) | (Ref(_), _) | (_, Ref(_)) => {
-            Err(format!("{path}: sharing differs: expected {}, found {}", short(e), short(a)))
+        (Shared(..), _) | (_, Shared(..)) | (Ref(_), _) | (_, Ref(_)) => Err(format!(
+            "{path}: sharing differs: expected {}, found {}",
+            short(e),
+            short(a)
+        )),
+        (Float64(x), Float64(y)) => {
+            if floats_eq(x.to_bits(), y.to_bits(), x.is_nan(), y.is_nan()) {
+                Ok(())
+            } else {
+                mismatch()
+            }
         }
-        (Float64(x), Float64(y)) => if floats_eq(x.to_bits(), y.to_bits(), x.is_nan(), y.is_nan()) { Ok(()) } else { mismatch() },
         (Float32(x), Float32(y)) => {
-            if floats_eq(x.to_bits() as u64, y.to_bits() as u64, x.is_nan(), y.is_nan()) { Ok(()) } else { mismatch() }
+            if floats_eq(
+                x.to_bits() as u64,
+                y.to_bits() as u64,
+                x.is_nan(),
+                y.is_nan(),
+            ) {
+                Ok(())
+            } else {
+                mismatch()
+            }
         }
         (Float16(x), Float16(y)) => {
-            if floats_eq(x.to_bits() as u64, y.to_bits() as u64, x.is_nan(), y.is_nan()) { Ok(()) } else { mismatch() }
+            if floats_eq(
+                x.to_bits() as u64,
+                y.to_bits() as u64,
+                x.is_nan(),
+                y.is_nan(),
+            ) {
+                Ok(())
+            } else {
+                mismatch()
+            }
         }
         (BFloat16(x), BFloat16(y)) => {
-            if floats_eq(x.to_bits() as u64, y.to_bits() as u64, x.is_nan(), y.is_nan()) { Ok(()) } else { mismatch() }
+            if floats_eq(
+                x.to_bits() as u64,
+                y.to_bits() as u64,
+                x.is_nan(),
+                y.is_nan(),
+            ) {
+                Ok(())
+            } else {
+                mismatch()
+            }
         }
         (List(x), List(y)) => {
             if x.len() != y.len() {
-                return Err(format!("{path}: expected {} items, found {}", x.len(), y.len()));
+                return Err(format!(
+                    "{path}: expected {} items, found {}",
+                    x.len(),
+                    y.len()
+                ));
             }
             for (i, (ev, av)) in x.iter().zip(y).enumerate() {
                 cmp(ev, av, &format!("{path}[{i}]"), ids)?;
             }
             Ok(())
         }
-        (Set(x), Set(y)) => unordered(x, y, path, ids, |e, a, p, ids| cmp(e, a, p, ids)),
+        (Set(x), Set(y)) => unordered(x, y, path, ids, cmp),
         (Map(x), Map(y)) => unordered(x, y, path, ids, |e, a, p, ids| {
             cmp(&e.0, &a.0, p, ids)?;
             cmp(&e.1, &a.1, p, ids)
@@ -334,7 +459,9 @@ fn cmp(e: &Value, a: &Value, path: &str, ids: &mut HashMap<u32, u32>) -> Result<
                 return mismatch();
             }
             for (n, ev) in &x.fields {
-                let av = y.get(n).ok_or_else(|| format!("{path}.{n}: missing field"))?;
+                let av = y
+                    .get(n)
+                    .ok_or_else(|| format!("{path}.{n}: missing field"))?;
                 cmp(ev, av, &format!("{path}.{n}"), ids)?;
             }
             if let Some((n, _)) = y.fields.iter().find(|(n, _)| x.get(n).is_none()) {
@@ -343,13 +470,20 @@ fn cmp(e: &Value, a: &Value, path: &str, ids: &mut HashMap<u32, u32>) -> Result<
             Ok(())
         }
         (Enum(x), Enum(y)) => {
-            if x.type_name == y.type_name && x.variant == y.variant && x.wire_value == y.wire_value {
+            if x.type_name == y.type_name && x.variant == y.variant && x.wire_value == y.wire_value
+            {
                 Ok(())
             } else {
                 mismatch()
             }
         }
-        (x, y) => if x == y { Ok(()) } else { mismatch() },
+        (x, y) => {
+            if x == y {
+                Ok(())
+            } else {
+                mismatch()
+            }
+        }
     }
 }
 
@@ -361,7 +495,11 @@ fn unordered<T>(
     f: impl Fn(&T, &T, &str, &mut HashMap<u32, u32>) -> Result<(), String>,
 ) -> Result<(), String> {
     if x.len() != y.len() {
-        return Err(format!("{path}: expected {} entries, found {}", x.len(), y.len()));
+        return Err(format!(
+            "{path}: expected {} entries, found {}",
+            x.len(),
+            y.len()
+        ));
     }
     let mut used = vec![false; y.len()];
     'outer: for (i, ev) in x.iter().enumerate() {
@@ -384,7 +522,14 @@ fn unordered<T>(
 fn short(v: &Value) -> String {
     let s = to_json(v).to_string();
     if s.len() > 160 {
-        format!("{}…", &s[..s.char_indices().take_while(|(i, _)| *i < 160).last().map_or(0, |(i, _)| i)])
+        format!(
+            "{}…",
+            &s[..s
+                .char_indices()
+                .take_while(|(i, _)| *i < 160)
+                .last()
+                .map_or(0, |(i, _)| i)]
+        )
     } else {
         s
     }

@@ -207,7 +207,11 @@ mod tests {
     #[test]
     fn error_stays_small() {
         // Keep `Result<T>` cheap on the hot path.
-        assert!(std::mem::size_of::<Error>() <= 64, "{}", std::mem::size_of::<Error>());
+        assert!(
+            std::mem::size_of::<Error>() <= 64,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 
     #[test]

@@ -37,7 +37,7 @@ impl ForyBuilder {
         self
     }
 
-    /// Deepest nesting accepted (default 256).
+    /// Deepest nesting accepted (default 100).
     pub fn max_depth(mut self, depth: usize) -> Self {
         self.cfg.max_depth = depth;
         self
@@ -57,7 +57,10 @@ impl ForyBuilder {
 
     /// The configured instance.
     pub fn build(self) -> Fory {
-        Fory { cfg: self.cfg, schema: self.schema }
+        Fory {
+            cfg: self.cfg,
+            schema: self.schema,
+        }
     }
 }
 
@@ -103,15 +106,29 @@ impl Fory {
 
     /// Deserializes a stream written with a buffer callback, consuming
     /// `buffers` in order (binary values copy out of borrowed buffers).
-    pub fn deserialize_value_with_buffers<B: AsRef<[u8]>>(&self, data: &[u8], buffers: &[B]) -> Result<Value> {
-        let bufs: Vec<InputBuffer<'_>> = buffers.iter().map(|b| InputBuffer::Borrowed(b.as_ref())).collect();
+    pub fn deserialize_value_with_buffers<B: AsRef<[u8]>>(
+        &self,
+        data: &[u8],
+        buffers: &[B],
+    ) -> Result<Value> {
+        let bufs: Vec<InputBuffer<'_>> = buffers
+            .iter()
+            .map(|b| InputBuffer::Borrowed(b.as_ref()))
+            .collect();
         Decoder::new(data, &self.schema, self.cfg, Some(&bufs))?.read_root()
     }
 
     /// Like [`Fory::deserialize_value_with_buffers`], but binary values share
     /// the supplied `Bytes` instead of copying them.
-    pub fn deserialize_value_with_shared_buffers(&self, data: &[u8], buffers: &[Bytes]) -> Result<Value> {
-        let bufs: Vec<InputBuffer<'_>> = buffers.iter().map(|b| InputBuffer::Shared(b.clone())).collect();
+    pub fn deserialize_value_with_shared_buffers(
+        &self,
+        data: &[u8],
+        buffers: &[Bytes],
+    ) -> Result<Value> {
+        let bufs: Vec<InputBuffer<'_>> = buffers
+            .iter()
+            .map(|b| InputBuffer::Shared(b.clone()))
+            .collect();
         Decoder::new(data, &self.schema, self.cfg, Some(&bufs))?.read_root()
     }
 }

@@ -83,24 +83,35 @@ pub struct BufferObject<'a> {
 
 impl std::fmt::Debug for BufferObject<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BufferObject").field("total_bytes", &self.total_bytes()).finish()
+        f.debug_struct("BufferObject")
+            .field("total_bytes", &self.total_bytes())
+            .finish()
     }
 }
 
 impl<'a> BufferObject<'a> {
     /// A buffer borrowing `data`.
     pub fn from_slice(data: &'a [u8]) -> Self {
-        BufferObject { inner: Inner::Slice(data), gathered: OnceLock::new() }
+        BufferObject {
+            inner: Inner::Slice(data),
+            gathered: OnceLock::new(),
+        }
     }
 
     /// A buffer sharing a reference-counted `Bytes` (no copy).
     pub fn from_bytes(data: Bytes) -> Self {
-        BufferObject { inner: Inner::Shared(data), gathered: OnceLock::new() }
+        BufferObject {
+            inner: Inner::Shared(data),
+            gathered: OnceLock::new(),
+        }
     }
 
     /// A buffer over any [`OutOfBand`] implementation.
     pub fn from_dyn(data: &'a dyn OutOfBand) -> Self {
-        BufferObject { inner: Inner::Dyn(data), gathered: OnceLock::new() }
+        BufferObject {
+            inner: Inner::Dyn(data),
+            gathered: OnceLock::new(),
+        }
     }
 
     /// Size in bytes.

@@ -79,7 +79,10 @@ pub enum TypeExpr {
 impl FieldType {
     /// A non-nullable type.
     pub fn new(expr: TypeExpr) -> Self {
-        FieldType { expr, nullable: false }
+        FieldType {
+            expr,
+            nullable: false,
+        }
     }
 
     /// Parses the textual form (`list<optional<string>>`, `map<string,varint32>`, ...).
@@ -91,13 +94,18 @@ impl FieldType {
             return Ok(t);
         }
         if let Some(inner) = strip_generic(s, "list") {
-            return Ok(FieldType::new(TypeExpr::List(Box::new(FieldType::parse(inner)?))));
+            return Ok(FieldType::new(TypeExpr::List(Box::new(FieldType::parse(
+                inner,
+            )?))));
         }
         if let Some(inner) = strip_generic(s, "set") {
-            return Ok(FieldType::new(TypeExpr::Set(Box::new(FieldType::parse(inner)?))));
+            return Ok(FieldType::new(TypeExpr::Set(Box::new(FieldType::parse(
+                inner,
+            )?))));
         }
         if let Some(inner) = strip_generic(s, "map") {
-            let (k, v) = split_top_comma(inner).ok_or_else(|| Error::schema(format!("map type {s:?} needs two arguments")))?;
+            let (k, v) = split_top_comma(inner)
+                .ok_or_else(|| Error::schema(format!("map type {s:?} needs two arguments")))?;
             return Ok(FieldType::new(TypeExpr::Map(
                 Box::new(FieldType::parse(k)?),
                 Box::new(FieldType::parse(v)?),
@@ -333,7 +341,10 @@ impl Schema {
                 }
                 self.by_id.insert(*id, idx);
             }
-            Registration::Name { namespace, typename } => {
+            Registration::Name {
+                namespace,
+                typename,
+            } => {
                 let key = (namespace.clone(), typename.clone());
                 if let Some(&other) = self.by_ns_tn.get(&key) {
                     return Err(Error::schema(format!(
@@ -353,9 +364,9 @@ impl Schema {
     pub fn validate(&self) -> Result<()> {
         fn check(schema: &Schema, owner: &str, t: &FieldType) -> Result<()> {
             match &t.expr {
-                TypeExpr::Named(n) if !schema.by_name.contains_key(n) => Err(Error::schema(format!(
-                    "{owner} refers to undeclared type {n:?}"
-                ))),
+                TypeExpr::Named(n) if !schema.by_name.contains_key(n) => Err(Error::schema(
+                    format!("{owner} refers to undeclared type {n:?}"),
+                )),
                 TypeExpr::List(e) | TypeExpr::Set(e) => check(schema, owner, e),
                 TypeExpr::Map(k, v) => {
                     check(schema, owner, k)?;
@@ -369,7 +380,10 @@ impl Schema {
                 let mut seen = std::collections::HashSet::new();
                 for f in &s.fields {
                     if !seen.insert(f.name.as_str()) {
-                        return Err(Error::schema(format!("{}: field {:?} declared twice", s.name, f.name)));
+                        return Err(Error::schema(format!(
+                            "{}: field {:?} declared twice",
+                            s.name, f.name
+                        )));
                     }
                     check(self, &format!("{}.{}", s.name, f.name), &f.ty)?;
                 }
@@ -433,7 +447,7 @@ fn decl_from_json(key: &str, v: &serde_json::Value) -> Result<TypeDecl> {
             let id = v
                 .get("type_id")
                 .and_then(|x| x.as_u64())
-                .filter(|&x| x <= u32::MAX as u64 - 1)
+                .filter(|&x| x < u32::MAX as u64)
                 .ok_or_else(|| err("register_by id needs a type_id"))?;
             Registration::Id(id as u32)
         }
@@ -449,9 +463,20 @@ fn decl_from_json(key: &str, v: &serde_json::Value) -> Result<TypeDecl> {
     match s("kind").unwrap_or("struct") {
         "struct" => {
             let mut fields = Vec::new();
-            for f in v.get("fields").and_then(|f| f.as_array()).into_iter().flatten() {
-                let name = f.get("name").and_then(|x| x.as_str()).ok_or_else(|| err("field without a name"))?;
-                let ty_s = f.get("type").and_then(|x| x.as_str()).ok_or_else(|| err("field without a type"))?;
+            for f in v
+                .get("fields")
+                .and_then(|f| f.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let name = f
+                    .get("name")
+                    .and_then(|x| x.as_str())
+                    .ok_or_else(|| err("field without a name"))?;
+                let ty_s = f
+                    .get("type")
+                    .and_then(|x| x.as_str())
+                    .ok_or_else(|| err("field without a type"))?;
                 let mut ty = FieldType::parse(ty_s)?;
                 if f.get("nullable").and_then(|x| x.as_bool()).unwrap_or(false) {
                     ty.nullable = true;
@@ -461,7 +486,8 @@ fn decl_from_json(key: &str, v: &serde_json::Value) -> Result<TypeDecl> {
                     Some(t) => Some(
                         t.as_u64()
                             .filter(|&t| t < (1 << 29))
-                            .ok_or_else(|| err("tag_id must be a small non-negative integer"))? as u32,
+                            .ok_or_else(|| err("tag_id must be a small non-negative integer"))?
+                            as u32,
                     ),
                 };
                 fields.push(FieldDecl {
@@ -479,10 +505,25 @@ fn decl_from_json(key: &str, v: &serde_json::Value) -> Result<TypeDecl> {
         }
         "enum" => {
             let mut variants = Vec::new();
-            for (i, var) in v.get("variants").and_then(|f| f.as_array()).into_iter().flatten().enumerate() {
-                let name = var.get("name").and_then(|x| x.as_str()).ok_or_else(|| err("variant without a name"))?;
-                let ordinal = var.get("ordinal").and_then(|x| x.as_u64()).unwrap_or(i as u64) as u32;
-                let wire_value = var.get("wire_value").and_then(|x| x.as_u64()).unwrap_or(ordinal as u64) as u32;
+            for (i, var) in v
+                .get("variants")
+                .and_then(|f| f.as_array())
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let name = var
+                    .get("name")
+                    .and_then(|x| x.as_str())
+                    .ok_or_else(|| err("variant without a name"))?;
+                let ordinal = var
+                    .get("ordinal")
+                    .and_then(|x| x.as_u64())
+                    .unwrap_or(i as u64) as u32;
+                let wire_value = var
+                    .get("wire_value")
+                    .and_then(|x| x.as_u64())
+                    .unwrap_or(ordinal as u64) as u32;
                 variants.push(Variant {
                     name: name.to_string(),
                     ordinal,
@@ -514,7 +555,10 @@ pub fn to_snake_case(name: &str) -> String {
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             let prev_lower_digit = prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit());
             let prev_upper = prev.is_some_and(|p| p.is_uppercase());
-            if !out.is_empty() && !out.ends_with('_') && (prev_lower_digit || (prev_upper && next_lower)) {
+            if !out.is_empty()
+                && !out.ends_with('_')
+                && (prev_lower_digit || (prev_upper && next_lower))
+            {
                 out.push('_');
             }
             out.extend(c.to_lowercase());
@@ -549,7 +593,11 @@ mod tests {
             }
             _ => panic!(),
         }
-        assert!(FieldType::parse("optional<example.Point>").unwrap().nullable);
+        assert!(
+            FieldType::parse("optional<example.Point>")
+                .unwrap()
+                .nullable
+        );
         assert_eq!(FieldType::parse("any").unwrap().expr, TypeExpr::Any);
         assert!(FieldType::parse("map<string>").is_err());
         assert!(FieldType::parse("list<").is_err());

@@ -211,13 +211,19 @@ impl Value {
             (Float32(a), Float32(b)) => (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits(),
             (Float16(a), Float16(b)) => (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits(),
             (BFloat16(a), BFloat16(b)) => (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits(),
-            (List(a), List(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.semantic_eq(y)),
+            (List(a), List(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.semantic_eq(y))
+            }
             (Set(a), Set(b)) => unordered_eq(a, b, |x, y| x.semantic_eq(y)),
-            (Map(a), Map(b)) => unordered_eq(a, b, |x, y| x.0.semantic_eq(&y.0) && x.1.semantic_eq(&y.1)),
+            (Map(a), Map(b)) => {
+                unordered_eq(a, b, |x, y| x.0.semantic_eq(&y.0) && x.1.semantic_eq(&y.1))
+            }
             (Struct(a), Struct(b)) => {
                 a.type_name == b.type_name
                     && a.fields.len() == b.fields.len()
-                    && a.fields.iter().all(|(n, v)| b.get(n).is_some_and(|w| v.semantic_eq(w)))
+                    && a.fields
+                        .iter()
+                        .all(|(n, v)| b.get(n).is_some_and(|w| v.semantic_eq(w)))
             }
             (Shared(i, a), Shared(j, b)) => i == j && a.semantic_eq(b),
             (a, b) => a == b,

@@ -11,7 +11,9 @@ use half::{bf16, f16};
 use super::layout::{is_primitive, StructLayout};
 use super::Config;
 use crate::error::{Error, Result};
-use crate::schema::{to_snake_case, EnumDecl, FieldType, Registration, Schema, StructDecl, TypeDecl, TypeExpr};
+use crate::schema::{
+    to_snake_case, EnumDecl, FieldType, Registration, Schema, StructDecl, TypeDecl, TypeExpr,
+};
 use crate::value::{DenseArray, EnumValue, StructValue, Value};
 use crate::wire::meta_string::{self, Context, Encoding};
 use crate::wire::type_id::{self as tid, TypeId};
@@ -76,14 +78,25 @@ pub struct Decoder<'de, 's> {
 
 impl<'de, 's> Decoder<'de, 's> {
     /// A decoder over `data`. `buffers` is `None` when no out-of-band buffers were supplied.
-    pub fn new(data: &'de [u8], schema: &'s Schema, cfg: Config, buffers: Option<&'s [InputBuffer<'de>]>) -> Result<Self> {
+    pub fn new(
+        data: &'de [u8],
+        schema: &'s Schema,
+        cfg: Config,
+        buffers: Option<&'s [InputBuffer<'de>]>,
+    ) -> Result<Self> {
         let mut r = Reader::new(data);
         let h = r.u8()?;
         if h & header::RESERVED != 0 {
-            return Err(Error::InvalidHeader { found: h, reason: "reserved bits are set" });
+            return Err(Error::InvalidHeader {
+                found: h,
+                reason: "reserved bits are set",
+            });
         }
         if h & header::XLANG == 0 {
-            return Err(Error::InvalidHeader { found: h, reason: "not an xlang stream (xlang bit clear)" });
+            return Err(Error::InvalidHeader {
+                found: h,
+                reason: "not an xlang stream (xlang bit clear)",
+            });
         }
         let oob = h & header::OUT_OF_BAND != 0;
         match (oob, buffers.is_some()) {
@@ -116,7 +129,11 @@ impl<'de, 's> Decoder<'de, 's> {
         let v = match self.read_ref_flag()? {
             RefRead::Null => Value::Null,
             RefRead::Ref(id) => {
-                return Err(Error::InvalidRef { id, known: 0, offset: 1 });
+                return Err(Error::InvalidRef {
+                    id,
+                    known: 0,
+                    offset: 1,
+                });
             }
             RefRead::Value(id) => {
                 let rt = self.read_type_meta()?;
@@ -125,7 +142,10 @@ impl<'de, 's> Decoder<'de, 's> {
             }
         };
         if self.r.remaining() != 0 {
-            return Err(Error::TrailingBytes { offset: self.r.pos(), count: self.r.remaining() });
+            return Err(Error::TrailingBytes {
+                offset: self.r.pos(),
+                count: self.r.remaining(),
+            });
         }
         if self.next_buffer != self.buffers.len() {
             return Err(Error::oob(format!(
@@ -141,7 +161,10 @@ impl<'de, 's> Decoder<'de, 's> {
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > self.cfg.max_depth {
-            return Err(Error::DepthLimit { limit: self.cfg.max_depth, offset: self.r.pos() });
+            return Err(Error::DepthLimit {
+                limit: self.cfg.max_depth,
+                offset: self.r.pos(),
+            });
         }
         Ok(())
     }
@@ -162,12 +185,20 @@ impl<'de, 's> Decoder<'de, 's> {
             ref_flag::REF => {
                 let id = self.r.var_u32()?;
                 if id >= self.ref_count {
-                    return Err(Error::InvalidRef { id, known: self.ref_count as usize, offset: pos });
+                    return Err(Error::InvalidRef {
+                        id,
+                        known: self.ref_count as usize,
+                        offset: pos,
+                    });
                 }
                 self.referenced.insert(id);
                 Ok(RefRead::Ref(id))
             }
-            f => Err(Error::InvalidFlag { what: "ref flag", found: f, offset: pos }),
+            f => Err(Error::InvalidFlag {
+                what: "ref flag",
+                found: f,
+                offset: pos,
+            }),
         }
     }
 
@@ -175,7 +206,12 @@ impl<'de, 's> Decoder<'de, 's> {
         if let Some(l) = self.layouts.get(&decl.name) {
             return Ok(l.clone());
         }
-        let l = Arc::new(StructLayout::new(self.schema, decl.clone(), self.cfg.ref_tracking, false)?);
+        let l = Arc::new(StructLayout::new(
+            self.schema,
+            decl.clone(),
+            self.cfg.ref_tracking,
+            false,
+        )?);
         self.layouts.insert(decl.name.clone(), l.clone());
         Ok(l)
     }
@@ -189,20 +225,30 @@ impl<'de, 's> Decoder<'de, 's> {
                 .meta_strings
                 .get(id.wrapping_sub(1))
                 .cloned()
-                .ok_or_else(|| Error::invalid(pos, format!("meta string reference {id} is unknown")));
+                .ok_or_else(|| {
+                    Error::invalid(pos, format!("meta string reference {id} is unknown"))
+                });
         }
         let len = (v >> 1) as usize;
         let entry = if len == 0 {
             (Vec::new(), Encoding::Utf8)
         } else if len <= 16 {
             let e = self.r.u8()?;
-            let enc = Encoding::from_id(e).ok_or(Error::InvalidFlag { what: "meta-string encoding", found: e, offset: pos })?;
+            let enc = Encoding::from_id(e).ok_or(Error::InvalidFlag {
+                what: "meta-string encoding",
+                found: e,
+                offset: pos,
+            })?;
             let len = self.r.ensure("meta string", len as u64)?;
             (self.r.take(len)?.to_vec(), enc)
         } else {
             let hash = self.r.i64()?;
             let e = (hash & 0xff) as u8;
-            let enc = Encoding::from_id(e).ok_or(Error::InvalidFlag { what: "meta-string encoding", found: e, offset: pos })?;
+            let enc = Encoding::from_id(e).ok_or(Error::InvalidFlag {
+                what: "meta-string encoding",
+                found: e,
+                offset: pos,
+            })?;
             let len = self.r.ensure("meta string", len as u64)?;
             let bytes = self.r.take(len)?.to_vec();
             if meta_string::long_meta_string_hash(&bytes, enc) != hash {
@@ -229,19 +275,26 @@ impl<'de, 's> Decoder<'de, 's> {
         let marker = self.r.var_u32()?;
         let idx = (marker >> 1) as usize;
         if marker & 1 == 1 {
-            return self
-                .typedefs
-                .get(idx)
-                .cloned()
-                .ok_or_else(|| Error::invalid(pos, format!("type meta reference {idx} is unknown")));
+            return self.typedefs.get(idx).cloned().ok_or_else(|| {
+                Error::invalid(pos, format!("type meta reference {idx} is unknown"))
+            });
         }
         if idx != self.typedefs.len() {
-            return Err(Error::invalid(pos, format!("new type meta has index {idx}, expected {}", self.typedefs.len())));
+            return Err(Error::invalid(
+                pos,
+                format!(
+                    "new type meta has index {idx}, expected {}",
+                    self.typedefs.len()
+                ),
+            ));
         }
         let def = TypeDef::decode(&mut self.r)?;
         let local = match &def.registration {
             Registration::Id(id) => self.schema.by_id(*id).cloned(),
-            Registration::Name { namespace, typename } => self.schema.by_ns_typename(namespace, typename).cloned(),
+            Registration::Name {
+                namespace,
+                typename,
+            } => self.schema.by_ns_typename(namespace, typename).cloned(),
         };
         let rt = Arc::new(RemoteType { def, local });
         self.typedefs.push(rt.clone());
@@ -254,13 +307,21 @@ impl<'de, 's> Decoder<'de, 's> {
         Ok(match id {
             tid::BOOL..=tid::TAGGED_UINT64 | tid::FLOAT16..=tid::MAP => ReadType::Internal(id),
             tid::NONE..=tid::BINARY => ReadType::Internal(id),
-            tid::BOOL_ARRAY..=tid::UINT64_ARRAY | tid::FLOAT16_ARRAY..=tid::FLOAT64_ARRAY => ReadType::Internal(id),
+            tid::BOOL_ARRAY..=tid::UINT64_ARRAY | tid::FLOAT16_ARRAY..=tid::FLOAT64_ARRAY => {
+                ReadType::Internal(id)
+            }
             tid::ENUM => {
                 let uid = self.r.var_u32()?;
                 match self.schema.by_id(uid).map(|d| &**d) {
-                    Some(TypeDecl::Enum(e)) => ReadType::Enum(Some(Arc::new(e.clone())), e.name.clone()),
+                    Some(TypeDecl::Enum(e)) => {
+                        ReadType::Enum(Some(Arc::new(e.clone())), e.name.clone())
+                    }
                     Some(TypeDecl::Struct(s)) => {
-                        return Err(Error::type_id(pos, format!("an enum, but id {uid} is struct {}", s.name), id as u32))
+                        return Err(Error::type_id(
+                            pos,
+                            format!("an enum, but id {uid} is struct {}", s.name),
+                            id as u32,
+                        ))
                     }
                     None => ReadType::Enum(None, format!("#{uid}")),
                 }
@@ -269,14 +330,21 @@ impl<'de, 's> Decoder<'de, 's> {
                 let (ns, tn) = if self.cfg.compatible {
                     let rt = self.read_shared_typedef()?;
                     match &rt.def.registration {
-                        Registration::Name { namespace, typename } => (namespace.clone(), typename.clone()),
-                        Registration::Id(_) => return Err(Error::invalid(pos, "named enum with an id TypeDef")),
+                        Registration::Name {
+                            namespace,
+                            typename,
+                        } => (namespace.clone(), typename.clone()),
+                        Registration::Id(_) => {
+                            return Err(Error::invalid(pos, "named enum with an id TypeDef"))
+                        }
                     }
                 } else {
                     self.read_names()?
                 };
                 match self.schema.by_ns_typename(&ns, &tn).map(|d| &**d) {
-                    Some(TypeDecl::Enum(e)) => ReadType::Enum(Some(Arc::new(e.clone())), e.name.clone()),
+                    Some(TypeDecl::Enum(e)) => {
+                        ReadType::Enum(Some(Arc::new(e.clone())), e.name.clone())
+                    }
                     _ => ReadType::Enum(None, join_name(&ns, &tn)),
                 }
             }
@@ -284,24 +352,43 @@ impl<'de, 's> Decoder<'de, 's> {
                 let uid = self.r.var_u32()?;
                 match self.schema.by_id(uid).map(|d| &**d) {
                     Some(TypeDecl::Struct(s)) => ReadType::Struct(Arc::new(s.clone())),
-                    _ => return Err(Error::UnregisteredType { what: format!("struct id {uid}"), offset: pos }),
+                    _ => {
+                        return Err(Error::UnregisteredType {
+                            what: format!("struct id {uid}"),
+                            offset: pos,
+                        })
+                    }
                 }
             }
             tid::NAMED_STRUCT => {
                 let (ns, tn) = self.read_names()?;
                 match self.schema.by_ns_typename(&ns, &tn).map(|d| &**d) {
                     Some(TypeDecl::Struct(s)) => ReadType::Struct(Arc::new(s.clone())),
-                    _ => return Err(Error::UnregisteredType { what: format!("struct {}", join_name(&ns, &tn)), offset: pos }),
+                    _ => {
+                        return Err(Error::UnregisteredType {
+                            what: format!("struct {}", join_name(&ns, &tn)),
+                            offset: pos,
+                        })
+                    }
                 }
             }
             tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT => {
                 let rt = self.read_shared_typedef()?;
                 if !matches!(rt.def.kind, TypeDefKind::Struct { .. }) {
-                    return Err(Error::invalid(pos, "struct type meta with a non-struct TypeDef"));
+                    return Err(Error::invalid(
+                        pos,
+                        "struct type meta with a non-struct TypeDef",
+                    ));
                 }
                 ReadType::Compat(rt)
             }
-            other => return Err(Error::type_id(pos, "a supported xlang type id", other as u32)),
+            other => {
+                return Err(Error::type_id(
+                    pos,
+                    "a supported xlang type id",
+                    other as u32,
+                ))
+            }
         })
     }
 
@@ -335,7 +422,10 @@ impl<'de, 's> Decoder<'de, 's> {
                 }
                 None => self.read_enum(None, ""),
             },
-            TypeExpr::Any => Err(Error::invalid(self.r.pos(), "a dynamic type needs type meta")),
+            TypeExpr::Any => Err(Error::invalid(
+                self.r.pos(),
+                "a dynamic type needs type meta",
+            )),
         };
         self.depth -= 1;
         v
@@ -350,7 +440,9 @@ impl<'de, 's> Decoder<'de, 's> {
                     .variants
                     .iter()
                     .find(|v| v.wire_value == wire)
-                    .ok_or_else(|| Error::invalid(pos, format!("{} has no variant with value {wire}", d.name)))?;
+                    .ok_or_else(|| {
+                        Error::invalid(pos, format!("{} has no variant with value {wire}", d.name))
+                    })?;
                 Ok(Value::Enum(EnumValue {
                     type_name: d.name.clone(),
                     variant: v.name.clone(),
@@ -375,7 +467,13 @@ impl<'de, 's> Decoder<'de, 's> {
                 match r.u8()? {
                     0 => Value::Bool(false),
                     1 => Value::Bool(true),
-                    b => return Err(Error::InvalidFlag { what: "bool", found: b, offset: pos }),
+                    b => {
+                        return Err(Error::InvalidFlag {
+                            what: "bool",
+                            found: b,
+                            offset: pos,
+                        })
+                    }
                 }
             }
             tid::INT8 => Value::Int8(r.i8()?),
@@ -404,7 +502,10 @@ impl<'de, 's> Decoder<'de, 's> {
                 let seconds = r.i64()?;
                 let nanos = r.u32()?;
                 if nanos >= 1_000_000_000 {
-                    return Err(Error::invalid(pos, format!("timestamp nanos {nanos} out of range")));
+                    return Err(Error::invalid(
+                        pos,
+                        format!("timestamp nanos {nanos} out of range"),
+                    ));
                 }
                 Value::Timestamp { seconds, nanos }
             }
@@ -413,7 +514,10 @@ impl<'de, 's> Decoder<'de, 's> {
                 let seconds = r.var_i64()?;
                 let nanos = r.i32()?;
                 if !(0..1_000_000_000).contains(&nanos) {
-                    return Err(Error::invalid(pos, format!("duration nanos {nanos} out of range")));
+                    return Err(Error::invalid(
+                        pos,
+                        format!("duration nanos {nanos} out of range"),
+                    ));
                 }
                 Value::Duration { seconds, nanos }
             }
@@ -447,7 +551,10 @@ impl<'de, 's> Decoder<'de, 's> {
                 let len = r.ensure("array byte length", len)?;
                 let size = tid::array_elem_size(id).unwrap_or(1);
                 if len % size != 0 {
-                    return Err(Error::invalid(pos, format!("array byte length {len} is not a multiple of {size}")));
+                    return Err(Error::invalid(
+                        pos,
+                        format!("array byte length {len} is not a multiple of {size}"),
+                    ));
                 }
                 let data = Bytes::copy_from_slice(r.take(len)?);
                 if id == tid::BOOL_ARRAY && data.iter().any(|&b| b > 1) {
@@ -475,7 +582,13 @@ impl<'de, 's> Decoder<'de, 's> {
                     self.next_buffer += 1;
                     return Ok(b.to_bytes());
                 }
-                f => return Err(Error::InvalidFlag { what: "in-band flag", found: f, offset: pos }),
+                f => {
+                    return Err(Error::InvalidFlag {
+                        what: "in-band flag",
+                        found: f,
+                        offset: pos,
+                    })
+                }
             }
         }
         let len = self.r.var_u32()? as u64;
@@ -515,7 +628,10 @@ impl<'de, 's> Decoder<'de, 's> {
         let local = match remote.local.as_deref() {
             Some(TypeDecl::Struct(s)) => Some(s),
             Some(TypeDecl::Enum(e)) => {
-                return Err(Error::invalid(self.r.pos(), format!("TypeDef describes a struct but {} is an enum", e.name)))
+                return Err(Error::invalid(
+                    self.r.pos(),
+                    format!("TypeDef describes a struct but {} is an enum", e.name),
+                ))
             }
             None => None,
         };
@@ -556,7 +672,10 @@ impl<'de, 's> Decoder<'de, 's> {
             None => Ok(Value::Struct(Box::new(StructValue {
                 type_name: match &remote.def.registration {
                     Registration::Id(id) => format!("#{id}"),
-                    Registration::Name { namespace, typename } => join_name(namespace, typename),
+                    Registration::Name {
+                        namespace,
+                        typename,
+                    } => join_name(namespace, typename),
                 },
                 fields: unknown_fields.into_iter().map(|(_, n, v)| (n, v)).collect(),
             }))),
@@ -591,7 +710,9 @@ impl<'de, 's> Decoder<'de, 's> {
                 )
             }
             tid::ENUM | tid::NAMED_ENUM => match local_expr {
-                Some(TypeExpr::Named(n)) if matches!(self.schema.get(n).map(|d| &**d), Some(TypeDecl::Enum(_))) => {
+                Some(TypeExpr::Named(n))
+                    if matches!(self.schema.get(n).map(|d| &**d), Some(TypeDecl::Enum(_))) =>
+                {
                     TypeExpr::Named(n.clone())
                 }
                 _ => TypeExpr::Named(String::new()),
@@ -599,14 +720,19 @@ impl<'de, 's> Decoder<'de, 's> {
             id if tid::is_user_kind(id) || id == tid::UNKNOWN => TypeExpr::Any,
             id => TypeExpr::Scalar(id),
         };
-        FieldType { expr, nullable: wt.nullable }
+        FieldType {
+            expr,
+            nullable: wt.nullable,
+        }
     }
 
     fn is_dynamic(&self, t: &FieldType) -> bool {
         match &t.expr {
             TypeExpr::Any => true,
             TypeExpr::Named(n) => match self.schema.get(n).map(|d| &**d) {
-                Some(TypeDecl::Struct(s)) => self.cfg.compatible || matches!(s.registration, Registration::Name { .. }),
+                Some(TypeDecl::Struct(s)) => {
+                    self.cfg.compatible || matches!(s.registration, Registration::Name { .. })
+                }
                 _ => false,
             },
             _ => false,
@@ -651,14 +777,23 @@ impl<'de, 's> Decoder<'de, 's> {
         let hpos = self.r.pos();
         let h = self.r.u8()?;
         if h & lh::RESERVED != 0 {
-            return Err(Error::InvalidFlag { what: "collection header", found: h, offset: hpos });
+            return Err(Error::InvalidFlag {
+                what: "collection header",
+                found: h,
+                offset: hpos,
+            });
         }
         let tracking = h & lh::TRACKING_REF != 0;
         let has_null = h & lh::HAS_NULL != 0;
         let same_rt = if h & lh::DECL_ELEMENT_TYPE != 0 {
             match elem {
                 Some(e) if !self.is_dynamic(e) => None,
-                _ => return Err(Error::invalid(hpos, "declared element type but no schema declares it")),
+                _ => {
+                    return Err(Error::invalid(
+                        hpos,
+                        "declared element type but no schema declares it",
+                    ))
+                }
             }
         } else if h & lh::SAME_TYPE != 0 {
             Some(Some(self.read_type_meta()?))
@@ -695,7 +830,12 @@ impl<'de, 's> Decoder<'de, 's> {
         Ok(items)
     }
 
-    fn read_map_side(&mut self, track: bool, decl: Option<&FieldType>, rt: Option<&ReadType>) -> Result<Value> {
+    fn read_map_side(
+        &mut self,
+        track: bool,
+        decl: Option<&FieldType>,
+        rt: Option<&ReadType>,
+    ) -> Result<Value> {
         let mut id = None;
         if track {
             match self.read_ref_flag()? {
@@ -712,7 +852,11 @@ impl<'de, 's> Decoder<'de, 's> {
         Ok(wrap(id, v))
     }
 
-    fn read_map(&mut self, kd: Option<&FieldType>, vd: Option<&FieldType>) -> Result<Vec<(Value, Value)>> {
+    fn read_map(
+        &mut self,
+        kd: Option<&FieldType>,
+        vd: Option<&FieldType>,
+    ) -> Result<Vec<(Value, Value)>> {
         let total = self.r.var_u32()? as u64;
         let total = self.r.ensure("map size", total)?;
         let mut entries = Vec::with_capacity(total.min(4096));
@@ -720,7 +864,11 @@ impl<'de, 's> Decoder<'de, 's> {
             let hpos = self.r.pos();
             let h = self.r.u8()?;
             if h & mh::RESERVED != 0 {
-                return Err(Error::InvalidFlag { what: "map chunk header", found: h, offset: hpos });
+                return Err(Error::InvalidFlag {
+                    what: "map chunk header",
+                    found: h,
+                    offset: hpos,
+                });
             }
             let ktrack = h & mh::TRACKING_KEY_REF != 0;
             let vtrack = h & mh::TRACKING_VALUE_REF != 0;
@@ -728,7 +876,10 @@ impl<'de, 's> Decoder<'de, 's> {
             let vdecl = h & mh::VALUE_DECL_TYPE != 0;
             let need = |d: bool, t: Option<&FieldType>, this: &Self| -> Result<()> {
                 if d && t.is_none_or(|t| this.is_dynamic(t)) {
-                    return Err(Error::invalid(hpos, "declared map key/value type but no schema declares it"));
+                    return Err(Error::invalid(
+                        hpos,
+                        "declared map key/value type but no schema declares it",
+                    ));
                 }
                 Ok(())
             };
@@ -737,18 +888,40 @@ impl<'de, 's> Decoder<'de, 's> {
             let knull = h & mh::KEY_HAS_NULL != 0;
             let vnull = h & mh::VALUE_HAS_NULL != 0;
             if knull || vnull {
-                let k = if knull { Value::Null } else { self.read_null_entry_side(ktrack, kdecl, kd)? };
-                let v = if vnull { Value::Null } else { self.read_null_entry_side(vtrack, vdecl, vd)? };
+                let k = if knull {
+                    Value::Null
+                } else {
+                    self.read_null_entry_side(ktrack, kdecl, kd)?
+                };
+                let v = if vnull {
+                    Value::Null
+                } else {
+                    self.read_null_entry_side(vtrack, vdecl, vd)?
+                };
                 entries.push((k, v));
                 continue;
             }
             let spos = self.r.pos();
             let size = self.r.u8()? as usize;
             if size == 0 || entries.len() + size > total {
-                return Err(Error::invalid(spos, format!("map chunk size {size} does not fit {} remaining entries", total - entries.len())));
+                return Err(Error::invalid(
+                    spos,
+                    format!(
+                        "map chunk size {size} does not fit {} remaining entries",
+                        total - entries.len()
+                    ),
+                ));
             }
-            let krt = if kdecl { None } else { Some(self.read_type_meta()?) };
-            let vrt = if vdecl { None } else { Some(self.read_type_meta()?) };
+            let krt = if kdecl {
+                None
+            } else {
+                Some(self.read_type_meta()?)
+            };
+            let vrt = if vdecl {
+                None
+            } else {
+                Some(self.read_type_meta()?)
+            };
             for _ in 0..size {
                 let k = self.read_map_side(ktrack, kd, krt.as_ref())?;
                 let v = self.read_map_side(vtrack, vd, vrt.as_ref())?;
@@ -758,7 +931,12 @@ impl<'de, 's> Decoder<'de, 's> {
         Ok(entries)
     }
 
-    fn read_null_entry_side(&mut self, track: bool, decl: bool, t: Option<&FieldType>) -> Result<Value> {
+    fn read_null_entry_side(
+        &mut self,
+        track: bool,
+        decl: bool,
+        t: Option<&FieldType>,
+    ) -> Result<Value> {
         if decl {
             return self.read_map_side(track, t, None);
         }
@@ -819,7 +997,10 @@ pub fn default_value(t: &FieldType) -> Value {
             tid::FLOAT64 => Value::Float64(0.0),
             tid::STRING => Value::String(String::new()),
             tid::BINARY => Value::Binary(Bytes::new()),
-            id if tid::array_elem_size(id).is_some() => Value::Array(DenseArray { type_id: id, data: Bytes::new() }),
+            id if tid::array_elem_size(id).is_some() => Value::Array(DenseArray {
+                type_id: id,
+                data: Bytes::new(),
+            }),
             _ => Value::Null,
         },
         TypeExpr::List(_) => Value::List(Vec::new()),
@@ -840,8 +1021,18 @@ fn prune_shared(v: Value, referenced: &HashSet<u32>) -> Value {
                 inner
             }
         }
-        Value::List(items) => Value::List(items.into_iter().map(|i| prune_shared(i, referenced)).collect()),
-        Value::Set(items) => Value::Set(items.into_iter().map(|i| prune_shared(i, referenced)).collect()),
+        Value::List(items) => Value::List(
+            items
+                .into_iter()
+                .map(|i| prune_shared(i, referenced))
+                .collect(),
+        ),
+        Value::Set(items) => Value::Set(
+            items
+                .into_iter()
+                .map(|i| prune_shared(i, referenced))
+                .collect(),
+        ),
         Value::Map(entries) => Value::Map(
             entries
                 .into_iter()

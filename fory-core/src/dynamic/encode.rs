@@ -87,7 +87,9 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
                 self.shared_values.insert(*id, inner);
                 self.collect_shared(inner);
             }
-            Value::List(items) | Value::Set(items) => items.iter().for_each(|i| self.collect_shared(i)),
+            Value::List(items) | Value::Set(items) => {
+                items.iter().for_each(|i| self.collect_shared(i))
+            }
             Value::Map(entries) => entries.iter().for_each(|(k, v)| {
                 self.collect_shared(k);
                 self.collect_shared(v);
@@ -114,7 +116,10 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > self.cfg.max_depth {
-            return Err(Error::DepthLimit { limit: self.cfg.max_depth, offset: self.out.len() });
+            return Err(Error::DepthLimit {
+                limit: self.cfg.max_depth,
+                offset: self.out.len(),
+            });
         }
         Ok(())
     }
@@ -123,7 +128,12 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
         if let Some(l) = self.layouts.get(&decl.name) {
             return Ok(l.clone());
         }
-        let l = Arc::new(StructLayout::new(self.schema, decl.clone(), self.cfg.ref_tracking, self.cfg.compatible)?);
+        let l = Arc::new(StructLayout::new(
+            self.schema,
+            decl.clone(),
+            self.cfg.ref_tracking,
+            self.cfg.compatible,
+        )?);
         self.layouts.insert(decl.name.clone(), l.clone());
         Ok(l)
     }
@@ -131,15 +141,21 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
     fn struct_decl(&self, name: &str) -> Result<Arc<StructDecl>> {
         match self.schema.get(name).map(|d| &**d) {
             Some(TypeDecl::Struct(s)) => Ok(Arc::new(s.clone())),
-            Some(TypeDecl::Enum(_)) => Err(Error::encode(format!("{name} is an enum, not a struct"))),
-            None => Err(Error::encode(format!("struct type {name:?} is not registered"))),
+            Some(TypeDecl::Enum(_)) => {
+                Err(Error::encode(format!("{name} is an enum, not a struct")))
+            }
+            None => Err(Error::encode(format!(
+                "struct type {name:?} is not registered"
+            ))),
         }
     }
 
     fn enum_decl(&self, name: &str) -> Result<&EnumDecl> {
         match self.schema.get(name).map(|d| &**d) {
             Some(TypeDecl::Enum(e)) => Ok(e),
-            _ => Err(Error::encode(format!("enum type {name:?} is not registered"))),
+            _ => Err(Error::encode(format!(
+                "enum type {name:?} is not registered"
+            ))),
         }
     }
 
@@ -163,10 +179,11 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
                 if !tracking {
                     return Err(Error::encode("a shared reference needs reference tracking"));
                 }
-                let wire = *self
-                    .shared_ids
-                    .get(id)
-                    .ok_or_else(|| Error::encode(format!("reference to shared object {id} before it is written")))?;
+                let wire = *self.shared_ids.get(id).ok_or_else(|| {
+                    Error::encode(format!(
+                        "reference to shared object {id} before it is written"
+                    ))
+                })?;
                 let mut w = self.w();
                 w.u8(ref_flag::REF);
                 w.var_u32(wire);
@@ -212,7 +229,9 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
             Value::Shared(_, inner) => self.write_type_meta(inner),
             Value::Ref(id) => match self.shared_values.get(id) {
                 Some(target) if !matches!(target, Value::Ref(_)) => self.write_type_meta(target),
-                _ => Err(Error::encode(format!("reference to unknown shared object {id}"))),
+                _ => Err(Error::encode(format!(
+                    "reference to unknown shared object {id}"
+                ))),
             },
             Value::Struct(s) => {
                 let decl = self.struct_decl(&s.type_name)?;
@@ -234,7 +253,13 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
                 w.u8(tid::STRUCT);
                 w.var_u32(*id);
             }
-            (Registration::Name { namespace, typename }, false) => {
+            (
+                Registration::Name {
+                    namespace,
+                    typename,
+                },
+                false,
+            ) => {
                 self.w().u8(tid::NAMED_STRUCT);
                 self.write_meta_string(namespace, Context::Namespace)?;
                 self.write_meta_string(typename, Context::TypeName)?;
@@ -245,7 +270,11 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
                     Registration::Name { .. } => tid::NAMED_COMPATIBLE_STRUCT,
                 };
                 self.w().u8(id);
-                let bytes = &layout.typedef.as_ref().expect("compatible layout has a TypeDef").1;
+                let bytes = &layout
+                    .typedef
+                    .as_ref()
+                    .expect("compatible layout has a TypeDef")
+                    .1;
                 self.write_shared_meta(&decl.name, bytes);
             }
         }
@@ -272,7 +301,10 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
                 w.u8(tid::ENUM);
                 w.var_u32(*id);
             }
-            Registration::Name { namespace, typename } => {
+            Registration::Name {
+                namespace,
+                typename,
+            } => {
                 self.w().u8(tid::NAMED_ENUM);
                 if self.cfg.compatible {
                     let td = crate::wire::typedef::TypeDef {
@@ -339,24 +371,78 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
                 self.w().u8(*b as u8);
                 Ok(())
             }
-            Value::Int8(x) => Ok(self.w().i8(*x)),
-            Value::Int16(x) => Ok(self.w().i16(*x)),
-            Value::Int32(x) => Ok(self.w().i32(*x)),
-            Value::VarInt32(x) => Ok(self.w().var_i32(*x)),
-            Value::Int64(x) => Ok(self.w().i64(*x)),
-            Value::VarInt64(x) => Ok(self.w().var_i64(*x)),
-            Value::TaggedInt64(x) => Ok(self.w().tagged_i64(*x)),
-            Value::UInt8(x) => Ok(self.w().u8(*x)),
-            Value::UInt16(x) => Ok(self.w().u16(*x)),
-            Value::UInt32(x) => Ok(self.w().u32(*x)),
-            Value::VarUInt32(x) => Ok(self.w().var_u32(*x)),
-            Value::UInt64(x) => Ok(self.w().u64(*x)),
-            Value::VarUInt64(x) => Ok(self.w().var_u64(*x)),
-            Value::TaggedUInt64(x) => Ok(self.w().tagged_u64(*x)),
-            Value::Float16(x) => Ok(self.w().u16(x.to_bits())),
-            Value::BFloat16(x) => Ok(self.w().u16(x.to_bits())),
-            Value::Float32(x) => Ok(self.w().f32(*x)),
-            Value::Float64(x) => Ok(self.w().f64(*x)),
+            Value::Int8(x) => {
+                self.w().i8(*x);
+                Ok(())
+            }
+            Value::Int16(x) => {
+                self.w().i16(*x);
+                Ok(())
+            }
+            Value::Int32(x) => {
+                self.w().i32(*x);
+                Ok(())
+            }
+            Value::VarInt32(x) => {
+                self.w().var_i32(*x);
+                Ok(())
+            }
+            Value::Int64(x) => {
+                self.w().i64(*x);
+                Ok(())
+            }
+            Value::VarInt64(x) => {
+                self.w().var_i64(*x);
+                Ok(())
+            }
+            Value::TaggedInt64(x) => {
+                self.w().tagged_i64(*x);
+                Ok(())
+            }
+            Value::UInt8(x) => {
+                self.w().u8(*x);
+                Ok(())
+            }
+            Value::UInt16(x) => {
+                self.w().u16(*x);
+                Ok(())
+            }
+            Value::UInt32(x) => {
+                self.w().u32(*x);
+                Ok(())
+            }
+            Value::VarUInt32(x) => {
+                self.w().var_u32(*x);
+                Ok(())
+            }
+            Value::UInt64(x) => {
+                self.w().u64(*x);
+                Ok(())
+            }
+            Value::VarUInt64(x) => {
+                self.w().var_u64(*x);
+                Ok(())
+            }
+            Value::TaggedUInt64(x) => {
+                self.w().tagged_u64(*x);
+                Ok(())
+            }
+            Value::Float16(x) => {
+                self.w().u16(x.to_bits());
+                Ok(())
+            }
+            Value::BFloat16(x) => {
+                self.w().u16(x.to_bits());
+                Ok(())
+            }
+            Value::Float32(x) => {
+                self.w().f32(*x);
+                Ok(())
+            }
+            Value::Float64(x) => {
+                self.w().f64(*x);
+                Ok(())
+            }
             Value::String(s) => {
                 crate::wire::string::write_string(&mut self.w(), s);
                 Ok(())
@@ -368,7 +454,10 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
                 w.bytes(&a.data);
                 Ok(())
             }
-            Value::Date(d) => Ok(self.w().var_i64(*d)),
+            Value::Date(d) => {
+                self.w().var_i64(*d);
+                Ok(())
+            }
             Value::Timestamp { seconds, nanos } => {
                 let mut w = self.w();
                 w.i64(*seconds);
@@ -396,7 +485,9 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
             Value::Struct(s) => self.write_struct_body(s),
             Value::Enum(e) => self.write_enum_body(e),
             Value::Shared(_, inner) => self.write_body_inner(inner, decl),
-            Value::Ref(_) => Err(Error::encode("a reference cannot stand where a body is expected")),
+            Value::Ref(_) => Err(Error::encode(
+                "a reference cannot stand where a body is expected",
+            )),
         }
     }
 
@@ -426,7 +517,9 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
                 .iter()
                 .find(|v| v.name == e.variant || (e.variant.is_empty() && v.ordinal == e.ordinal))
                 .map(|v| v.wire_value)
-                .ok_or_else(|| Error::encode(format!("{} has no variant {:?}", e.type_name, e.variant)))?,
+                .ok_or_else(|| {
+                    Error::encode(format!("{} has no variant {:?}", e.type_name, e.variant))
+                })?,
             _ => e.wire_value,
         };
         self.w().var_u32(wire);
@@ -444,7 +537,9 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
             let value = s.get(&f.name).unwrap_or(&NULL);
             self.write_field(&f.ty, layout.runtime_ref[i], value)
                 .map_err(|e| match e {
-                    Error::Encode { message } => Error::encode(format!("{}.{}: {message}", decl.name, f.name)),
+                    Error::Encode { message } => {
+                        Error::encode(format!("{}.{}: {message}", decl.name, f.name))
+                    }
                     e => e,
                 })?;
         }
@@ -523,7 +618,9 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
     fn declarable(&self, t: &FieldType) -> bool {
         match &t.expr {
             TypeExpr::Scalar(_) | TypeExpr::List(_) | TypeExpr::Set(_) | TypeExpr::Map(..) => true,
-            TypeExpr::Named(n) => matches!(self.schema.get(n).map(|d| &**d), Some(TypeDecl::Enum(_))),
+            TypeExpr::Named(n) => {
+                matches!(self.schema.get(n).map(|d| &**d), Some(TypeDecl::Enum(_)))
+            }
             TypeExpr::Any => false,
         }
     }
@@ -532,7 +629,9 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
         match &t.expr {
             TypeExpr::Scalar(id) => trackable_type_id(*id),
             TypeExpr::List(_) | TypeExpr::Set(_) | TypeExpr::Map(..) => true,
-            TypeExpr::Named(n) => matches!(self.schema.get(n).map(|d| &**d), Some(TypeDecl::Struct(_))),
+            TypeExpr::Named(n) => {
+                matches!(self.schema.get(n).map(|d| &**d), Some(TypeDecl::Struct(_)))
+            }
             TypeExpr::Any => true,
         }
     }
@@ -580,8 +679,11 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
                 _ => {}
             }
         }
-        let first = items.iter().find(|i| !i.is_null() && !matches!(i, Value::Ref(_)));
-        let tracking = self.cfg.ref_tracking && (!same || first.is_none_or(|f| self.trackable(f)) && common.is_some());
+        let first = items
+            .iter()
+            .find(|i| !i.is_null() && !matches!(i, Value::Ref(_)));
+        let tracking = self.cfg.ref_tracking
+            && (!same || first.is_none_or(|f| self.trackable(f)) && common.is_some());
         let mut header = 0u8;
         if same {
             header |= lh::SAME_TYPE;
@@ -618,7 +720,12 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
         Ok(())
     }
 
-    fn write_map(&mut self, entries: &'v [(Value, Value)], kd: Option<&FieldType>, vd: Option<&FieldType>) -> Result<()> {
+    fn write_map(
+        &mut self,
+        entries: &'v [(Value, Value)],
+        kd: Option<&FieldType>,
+        vd: Option<&FieldType>,
+    ) -> Result<()> {
         self.w().var_u32(len_u32(entries.len())?);
         let kdecl = kd.filter(|t| self.declarable(t)).cloned();
         let vdecl = vd.filter(|t| self.declarable(t)).cloned();
@@ -689,19 +796,30 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
         Ok(())
     }
 
-    fn write_map_side(&mut self, v: &'v Value, track: bool, decl: Option<&FieldType>) -> Result<()> {
+    fn write_map_side(
+        &mut self,
+        v: &'v Value,
+        track: bool,
+        decl: Option<&FieldType>,
+    ) -> Result<()> {
         if track {
             return self.write_any_with_flag(v, true, false);
         }
         self.write_body(v.unshared(), decl)
     }
 
-    fn write_null_entry(&mut self, k: &'v Value, v: &'v Value, kd: Option<&FieldType>, vd: Option<&FieldType>) -> Result<()> {
+    fn write_null_entry(
+        &mut self,
+        k: &'v Value,
+        v: &'v Value,
+        kd: Option<&FieldType>,
+        vd: Option<&FieldType>,
+    ) -> Result<()> {
         let mut header = 0u8;
         match (k.is_null(), v.is_null()) {
             (true, true) => {
                 self.w().u8(mh::KEY_HAS_NULL | mh::VALUE_HAS_NULL);
-                return Ok(());
+                Ok(())
             }
             (true, false) => {
                 header |= mh::KEY_HAS_NULL;

@@ -61,12 +61,21 @@ pub fn field_order(decl: &StructDecl) -> Vec<usize> {
             TypeExpr::Scalar(id) => id,
             _ => 0,
         };
-        (tid::is_compressed_int(id), std::cmp::Reverse(tid::primitive_size(id)), id, ident_key(f))
+        (
+            tid::is_compressed_int(id),
+            std::cmp::Reverse(tid::primitive_size(id)),
+            id,
+            ident_key(f),
+        )
     };
     prims.sort_by_key(prim_key);
     nullable_prims.sort_by_key(prim_key);
     others.sort_by_key(|i| ident_key(&decl.fields[*i]));
-    prims.into_iter().chain(nullable_prims).chain(others).collect()
+    prims
+        .into_iter()
+        .chain(nullable_prims)
+        .chain(others)
+        .collect()
 }
 
 fn fingerprint_type(t: &FieldType, track_ref: bool, nullable: bool, out: &mut String) {
@@ -75,7 +84,11 @@ fn fingerprint_type(t: &FieldType, track_ref: bool, nullable: bool, out: &mut St
     match &t.expr {
         TypeExpr::Scalar(id) => out.push_str(&format!("{id},{r},{n}")),
         TypeExpr::List(e) | TypeExpr::Set(e) => {
-            let id = if matches!(t.expr, TypeExpr::List(_)) { tid::LIST } else { tid::SET };
+            let id = if matches!(t.expr, TypeExpr::List(_)) {
+                tid::LIST
+            } else {
+                tid::SET
+            };
             out.push_str(&format!("{id},{r},{n}["));
             fingerprint_type(e, false, false, out);
             out.push(']');
@@ -122,11 +135,20 @@ pub fn schema_hash(decl: &StructDecl) -> i32 {
 pub fn wire_type(schema: &Schema, t: &FieldType, nullable: bool, track_ref: bool) -> WireType {
     let (type_id, children) = match &t.expr {
         TypeExpr::Scalar(id) => (*id as u32, vec![]),
-        TypeExpr::List(e) => (tid::LIST as u32, vec![wire_type(schema, e, e.nullable, track_ref)]),
-        TypeExpr::Set(e) => (tid::SET as u32, vec![wire_type(schema, e, e.nullable, track_ref)]),
+        TypeExpr::List(e) => (
+            tid::LIST as u32,
+            vec![wire_type(schema, e, e.nullable, track_ref)],
+        ),
+        TypeExpr::Set(e) => (
+            tid::SET as u32,
+            vec![wire_type(schema, e, e.nullable, track_ref)],
+        ),
         TypeExpr::Map(k, v) => (
             tid::MAP as u32,
-            vec![wire_type(schema, k, k.nullable, track_ref), wire_type(schema, v, v.nullable, track_ref)],
+            vec![
+                wire_type(schema, k, k.nullable, track_ref),
+                wire_type(schema, v, v.nullable, track_ref),
+            ],
         ),
         TypeExpr::Named(n) => match schema.get(n).map(|d| &**d) {
             Some(TypeDecl::Enum(_)) => (tid::ENUM as u32, vec![]),
@@ -138,14 +160,28 @@ pub fn wire_type(schema: &Schema, t: &FieldType, nullable: bool, track_ref: bool
         },
         TypeExpr::Any => (tid::UNKNOWN as u32, vec![]),
     };
-    WireType { type_id, nullable, track_ref, children }
+    WireType {
+        type_id,
+        nullable,
+        track_ref,
+        children,
+    }
 }
 
 impl StructLayout {
     /// Computes the layout of `decl` for the given modes.
-    pub fn new(schema: &Schema, decl: Arc<StructDecl>, ref_tracking: bool, compatible: bool) -> Result<StructLayout> {
+    pub fn new(
+        schema: &Schema,
+        decl: Arc<StructDecl>,
+        ref_tracking: bool,
+        compatible: bool,
+    ) -> Result<StructLayout> {
         let order = field_order(&decl);
-        let runtime_ref: Vec<bool> = decl.fields.iter().map(|f| f.track_ref && ref_tracking).collect();
+        let runtime_ref: Vec<bool> = decl
+            .fields
+            .iter()
+            .map(|f| f.track_ref && ref_tracking)
+            .collect();
         let hash = schema_hash(&decl);
         let typedef = if compatible {
             let fields = order
@@ -171,7 +207,13 @@ impl StructLayout {
         } else {
             None
         };
-        Ok(StructLayout { decl, order, runtime_ref, hash, typedef })
+        Ok(StructLayout {
+            decl,
+            order,
+            runtime_ref,
+            hash,
+            typedef,
+        })
     }
 }
 
@@ -181,7 +223,12 @@ mod tests {
     use crate::schema::FieldDecl;
 
     fn field(name: &str, ty: &str) -> FieldDecl {
-        FieldDecl { name: name.into(), ty: FieldType::parse(ty).unwrap(), track_ref: false, tag_id: None }
+        FieldDecl {
+            name: name.into(),
+            ty: FieldType::parse(ty).unwrap(),
+            track_ref: false,
+            tag_id: None,
+        }
     }
 
     #[test]
@@ -202,13 +249,20 @@ mod tests {
             "age,5,0,0;name,21,0,0;nick,21,0,1;scores,24,0,0[21,0,0|20,0,0];tags,22,0,0[21,0,0];"
         );
         assert_eq!(schema_hash(&decl).to_le_bytes(), [0xb9, 0x27, 0x2d, 0x46]);
-        let names: Vec<_> = field_order(&decl).iter().map(|&i| decl.fields[i].name.clone()).collect();
+        let names: Vec<_> = field_order(&decl)
+            .iter()
+            .map(|&i| decl.fields[i].name.clone())
+            .collect();
         assert_eq!(names, ["age", "name", "nick", "scores", "tags"]);
     }
 
     #[test]
     fn empty_struct_hash_is_seed() {
-        let decl = StructDecl { name: "E".into(), registration: Registration::Id(1), fields: vec![] };
+        let decl = StructDecl {
+            name: "E".into(),
+            registration: Registration::Id(1),
+            fields: vec![],
+        };
         assert_eq!(schema_hash(&decl), 47);
     }
 }

@@ -17,6 +17,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { ref_tracking: false, compatible: true, max_depth: 256 }
+        Config {
+            ref_tracking: false,
+            compatible: true,
+            max_depth: 100,
+        }
     }
 }

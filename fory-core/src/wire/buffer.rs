@@ -455,7 +455,17 @@ mod tests {
 
     #[test]
     fn roundtrip_edges() {
-        let i64s = [0, 1, -1, i64::MIN, i64::MAX, 1 << 30, -(1 << 30), (1 << 30) - 1, -(1 << 30) - 1];
+        let i64s = [
+            0,
+            1,
+            -1,
+            i64::MIN,
+            i64::MAX,
+            1 << 30,
+            -(1 << 30),
+            (1 << 30) - 1,
+            -(1 << 30) - 1,
+        ];
         for v in i64s {
             let b = w(|w| {
                 w.var_i64(v);
@@ -485,11 +495,24 @@ mod tests {
     #[test]
     fn truncated_and_malformed() {
         let mut r = Reader::new(&[0x80, 0x80]);
-        assert!(matches!(r.var_u32(), Err(Error::UnexpectedEnd { offset: 0, .. })));
+        assert!(matches!(
+            r.var_u32(),
+            Err(Error::UnexpectedEnd { offset: 0, .. })
+        ));
         let mut r = Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x7f]);
-        assert!(matches!(r.var_u32(), Err(Error::MalformedVarint { offset: 0 })));
+        assert!(matches!(
+            r.var_u32(),
+            Err(Error::MalformedVarint { offset: 0 })
+        ));
         let mut r = Reader::new(&[1, 2, 3]);
-        assert!(matches!(r.u32(), Err(Error::UnexpectedEnd { needed: 4, remaining: 3, .. })));
+        assert!(matches!(
+            r.u32(),
+            Err(Error::UnexpectedEnd {
+                needed: 4,
+                remaining: 3,
+                ..
+            })
+        ));
         assert!(matches!(
             Reader::new(&[0u8; 3]).ensure("bytes", 1 << 32),
             Err(Error::LengthLimit { .. })

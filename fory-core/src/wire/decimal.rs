@@ -43,7 +43,12 @@ pub fn read_decimal(r: &mut Reader<'_>) -> Result<(BigInt, i32)> {
     let neg = meta & 1 == 1;
     let len = meta >> 1;
     if len as usize > MAX_MAGNITUDE_BYTES {
-        return Err(Error::LengthLimit { what: "decimal magnitude", len, limit: MAX_MAGNITUDE_BYTES as u64, offset: start });
+        return Err(Error::LengthLimit {
+            what: "decimal magnitude",
+            len,
+            limit: MAX_MAGNITUDE_BYTES as u64,
+            offset: start,
+        });
     }
     let len = r.ensure("decimal magnitude", len)?;
     let bytes = r.take(len)?;
@@ -67,12 +72,23 @@ mod tests {
         assert_eq!(enc("-123", 2), "04ea03");
         assert_eq!(enc("0", 0), "0000");
         assert_eq!(enc("9223372036854775808", 0), "00210000000000000080");
-        assert_eq!(enc("123456789012345678901234567890", 0), "0035d20a3f4eeee073c3f60fe98e01");
+        assert_eq!(
+            enc("123456789012345678901234567890", 0),
+            "0035d20a3f4eeee073c3f60fe98e01"
+        );
     }
 
     #[test]
     fn roundtrip() {
-        for s in ["0", "1", "-1", "4611686018427387903", "-4611686018427387904", "4611686018427387904", "-98765432109876543210123456789"] {
+        for s in [
+            "0",
+            "1",
+            "-1",
+            "4611686018427387903",
+            "-4611686018427387904",
+            "4611686018427387904",
+            "-98765432109876543210123456789",
+        ] {
             let mut out = Vec::new();
             let v: BigInt = s.parse().unwrap();
             write_decimal(&mut Writer::new(&mut out), &v, -3);

@@ -200,16 +200,26 @@ pub fn encode(s: &str, enc: Encoding, ctx: Context) -> Result<Vec<u8>> {
     if s.is_empty() {
         return Ok(Vec::new());
     }
-    let bad = |c: char| Error::encode(format!("character {c:?} of {s:?} does not fit meta-string encoding {enc:?}"));
+    let bad = |c: char| {
+        Error::encode(format!(
+            "character {c:?} of {s:?} does not fit meta-string encoding {enc:?}"
+        ))
+    };
     let (s1, s2) = ctx.specials();
     Ok(match enc {
         Encoding::Utf8 => s.as_bytes().to_vec(),
         Encoding::LowerSpecial => {
-            let codes = s.chars().map(|c| lower_special_code(c).ok_or_else(|| bad(c))).collect::<Result<Vec<_>>>()?;
+            let codes = s
+                .chars()
+                .map(|c| lower_special_code(c).ok_or_else(|| bad(c)))
+                .collect::<Result<Vec<_>>>()?;
             pack(&codes, 5)
         }
         Encoding::LowerUpperDigitSpecial => {
-            let codes = s.chars().map(|c| luds_code(c, s1, s2).ok_or_else(|| bad(c))).collect::<Result<Vec<_>>>()?;
+            let codes = s
+                .chars()
+                .map(|c| luds_code(c, s1, s2).ok_or_else(|| bad(c)))
+                .collect::<Result<Vec<_>>>()?;
             pack(&codes, 6)
         }
         Encoding::FirstToLowerSpecial => {
@@ -258,7 +268,10 @@ pub fn decode(data: &[u8], enc: Encoding, ctx: Context, offset: usize) -> Result
         Encoding::LowerSpecial | Encoding::FirstToLowerSpecial | Encoding::AllToLowerSpecial => {
             let mut s = String::new();
             for v in unpack(data, 5) {
-                let c = *LOWER.get(v as usize).ok_or_else(|| bad("character code out of range"))? as char;
+                let c = *LOWER
+                    .get(v as usize)
+                    .ok_or_else(|| bad("character code out of range"))?
+                    as char;
                 s.push(c);
             }
             match enc {
@@ -316,32 +329,85 @@ mod tests {
 
     #[test]
     fn golden_vectors() {
-        assert_eq!(enc("demo", Encoding::LowerSpecial, Context::Namespace), "0c8c70");
-        assert_eq!(enc("Point", Encoding::FirstToLowerSpecial, Context::TypeName), "bdc86cc0");
-        assert_eq!(enc("Color", Encoding::FirstToLowerSpecial, Context::TypeName), "89cb7440");
-        assert_eq!(enc("x", Encoding::AllToLowerSpecial, Context::FieldName), "5c");
-        assert_eq!(enc("age", Encoding::AllToLowerSpecial, Context::FieldName), "00c4");
-        assert_eq!(enc("name", Encoding::AllToLowerSpecial, Context::FieldName), "340c20");
-        assert_eq!(enc("userName", Encoding::AllToLowerSpecial, Context::FieldName), "52448f5a0610");
-        assert_eq!(enc("example", Encoding::LowerSpecial, Context::Namespace), "12e063d640");
+        assert_eq!(
+            enc("demo", Encoding::LowerSpecial, Context::Namespace),
+            "0c8c70"
+        );
+        assert_eq!(
+            enc("Point", Encoding::FirstToLowerSpecial, Context::TypeName),
+            "bdc86cc0"
+        );
+        assert_eq!(
+            enc("Color", Encoding::FirstToLowerSpecial, Context::TypeName),
+            "89cb7440"
+        );
+        assert_eq!(
+            enc("x", Encoding::AllToLowerSpecial, Context::FieldName),
+            "5c"
+        );
+        assert_eq!(
+            enc("age", Encoding::AllToLowerSpecial, Context::FieldName),
+            "00c4"
+        );
+        assert_eq!(
+            enc("name", Encoding::AllToLowerSpecial, Context::FieldName),
+            "340c20"
+        );
+        assert_eq!(
+            enc("userName", Encoding::AllToLowerSpecial, Context::FieldName),
+            "52448f5a0610"
+        );
+        assert_eq!(
+            enc("example", Encoding::LowerSpecial, Context::Namespace),
+            "12e063d640"
+        );
     }
 
     #[test]
     fn encoding_choice() {
         let ns = Context::Namespace.typedef_encodings();
         let tn = Context::TypeName.typedef_encodings();
-        assert_eq!(choose_encoding("demo", Context::Namespace, ns), Encoding::AllToLowerSpecial);
-        assert_eq!(choose_encoding("demo", Context::Namespace, ALL_ENCODINGS), Encoding::LowerSpecial);
-        assert_eq!(choose_encoding("Point", Context::TypeName, tn), Encoding::FirstToLowerSpecial);
-        assert_eq!(choose_encoding("i8s", Context::FieldName, ns), Encoding::LowerUpperDigitSpecial);
-        assert_eq!(choose_encoding("PointWithAVeryLongTypeName", Context::TypeName, tn), Encoding::LowerUpperDigitSpecial);
-        assert_eq!(choose_encoding("naïve", Context::FieldName, ns), Encoding::Utf8);
+        assert_eq!(
+            choose_encoding("demo", Context::Namespace, ns),
+            Encoding::AllToLowerSpecial
+        );
+        assert_eq!(
+            choose_encoding("demo", Context::Namespace, ALL_ENCODINGS),
+            Encoding::LowerSpecial
+        );
+        assert_eq!(
+            choose_encoding("Point", Context::TypeName, tn),
+            Encoding::FirstToLowerSpecial
+        );
+        assert_eq!(
+            choose_encoding("i8s", Context::FieldName, ns),
+            Encoding::LowerUpperDigitSpecial
+        );
+        assert_eq!(
+            choose_encoding("PointWithAVeryLongTypeName", Context::TypeName, tn),
+            Encoding::LowerUpperDigitSpecial
+        );
+        assert_eq!(
+            choose_encoding("naïve", Context::FieldName, ns),
+            Encoding::Utf8
+        );
         assert_eq!(choose_encoding("", Context::FieldName, ns), Encoding::Utf8);
     }
 
     #[test]
     fn roundtrip_all_encodings() {
-        let cases = ["a", "ab", "abc", "demo", "Point", "userName", "x_y.z", "A1b2_C", "PointWithAVeryLongTypeName", "héllo"];
+        let cases = [
+            "a",
+            "ab",
+            "abc",
+            "demo",
+            "Point",
+            "userName",
+            "x_y.z",
+            "A1b2_C",
+            "PointWithAVeryLongTypeName",
+            "héllo",
+        ];
         for s in cases {
             for ctx in [Context::Namespace, Context::TypeName, Context::FieldName] {
                 for &e in ALL_ENCODINGS {

@@ -46,9 +46,14 @@ pub fn read_string(r: &mut Reader<'_>) -> Result<String> {
         LATIN1 => Ok(bytes.iter().map(|&b| b as char).collect()),
         UTF16 => {
             if len % 2 != 0 {
-                return Err(Error::invalid(start, "UTF-16 string with an odd byte length"));
+                return Err(Error::invalid(
+                    start,
+                    "UTF-16 string with an odd byte length",
+                ));
             }
-            let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+            let units = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]));
             char::decode_utf16(units)
                 .collect::<Result<String, _>>()
                 .map_err(|_| Error::invalid(start, "invalid UTF-16 string"))
@@ -85,7 +90,12 @@ mod tests {
 
     #[test]
     fn reads_all_codings() {
-        for (hex_in, want) in [("0c616263", "abc"), ("11604f7d59", "你好"), ("12f09f9880", "😀"), ("1468e96c6c6f", "héllo")] {
+        for (hex_in, want) in [
+            ("0c616263", "abc"),
+            ("11604f7d59", "你好"),
+            ("12f09f9880", "😀"),
+            ("1468e96c6c6f", "héllo"),
+        ] {
             let b = hex::decode(hex_in).unwrap();
             let mut r = Reader::new(&b);
             assert_eq!(read_string(&mut r).unwrap(), want);
@@ -98,6 +108,9 @@ mod tests {
         }
         // a 1 GiB claim in a tiny stream
         let b = hex::decode("80808080040000").unwrap();
-        assert!(matches!(read_string(&mut Reader::new(&b)), Err(Error::LengthLimit { .. })));
+        assert!(matches!(
+            read_string(&mut Reader::new(&b)),
+            Err(Error::LengthLimit { .. })
+        ));
     }
 }

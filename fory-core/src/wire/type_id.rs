@@ -171,7 +171,10 @@ pub fn array_elem_size(id: TypeId) -> Option<usize> {
 
 /// True for struct kinds (any of the four).
 pub fn is_struct(id: TypeId) -> bool {
-    matches!(id, STRUCT | COMPATIBLE_STRUCT | NAMED_STRUCT | NAMED_COMPATIBLE_STRUCT)
+    matches!(
+        id,
+        STRUCT | COMPATIBLE_STRUCT | NAMED_STRUCT | NAMED_COMPATIBLE_STRUCT
+    )
 }
 
 /// True for user-defined kinds (struct, enum, ext, union and their variants).

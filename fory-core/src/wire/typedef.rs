@@ -95,7 +95,10 @@ fn write_wire_type(w: &mut Writer<'_>, t: &WireType, top: bool) {
 fn read_wire_type(r: &mut Reader<'_>, top: Option<(bool, bool)>, depth: usize) -> Result<WireType> {
     let start = r.pos();
     if depth > 32 {
-        return Err(Error::DepthLimit { limit: 32, offset: start });
+        return Err(Error::DepthLimit {
+            limit: 32,
+            offset: start,
+        });
     }
     let (type_id, nullable, track_ref) = match top {
         Some((n, t)) => (r.u8()? as u32, n, t),
@@ -143,9 +146,11 @@ fn read_big_name(r: &mut Reader<'_>, ctx: Context) -> Result<String> {
     let start = r.pos();
     let h = r.u8()?;
     let allowed = ctx.typedef_encodings();
-    let enc = *allowed
-        .get((h & 3) as usize)
-        .ok_or(Error::InvalidFlag { what: "meta-string encoding", found: h & 3, offset: start })?;
+    let enc = *allowed.get((h & 3) as usize).ok_or(Error::InvalidFlag {
+        what: "meta-string encoding",
+        found: h & 3,
+        offset: start,
+    })?;
     let mut len = (h >> 2) as usize;
     if len >= BIG_NAME_THRESHOLD {
         len += r.var_u32()? as usize;
@@ -187,7 +192,10 @@ impl TypeDef {
         }
         match &self.registration {
             Registration::Id(id) => w.var_u32(*id),
-            Registration::Name { namespace, typename } => {
+            Registration::Name {
+                namespace,
+                typename,
+            } => {
                 write_big_name(&mut w, namespace, Context::Namespace)?;
                 write_big_name(&mut w, typename, Context::TypeName)?;
             }
@@ -252,17 +260,28 @@ impl TypeDef {
         let start = r.pos();
         let header = r.u64()?;
         if header & COMPRESS_FLAG != 0 {
-            return Err(Error::invalid(start, "compressed TypeDefs are not used in xlang"));
+            return Err(Error::invalid(
+                start,
+                "compressed TypeDefs are not used in xlang",
+            ));
         }
         if header & RESERVED_FLAGS != 0 {
-            return Err(Error::invalid(start, "TypeDef header has reserved bits set"));
+            return Err(Error::invalid(
+                start,
+                "TypeDef header has reserved bits set",
+            ));
         }
         let mut size = (header & 0xff) as usize;
         if size == 0xff {
             size += r.var_u32()? as usize;
         }
         if size > MAX_BODY {
-            return Err(Error::LengthLimit { what: "TypeDef body", len: size as u64, limit: MAX_BODY as u64, offset: start });
+            return Err(Error::LengthLimit {
+                what: "TypeDef body",
+                len: size as u64,
+                limit: MAX_BODY as u64,
+                offset: start,
+            });
         }
         let size = r.ensure("TypeDef body", size as u64)?;
         let body = r.take(size)?;
@@ -270,7 +289,10 @@ impl TypeDef {
         let mut br = Reader::new(body);
         let td = Self::decode_body(&mut br).map_err(|e| shift_offset(e, body_start))?;
         if br.remaining() != 0 {
-            return Err(Error::invalid(body_start + br.pos(), "TypeDef body has unread bytes"));
+            return Err(Error::invalid(
+                body_start + br.pos(),
+                "TypeDef body has unread bytes",
+            ));
         }
         Ok(td)
     }
@@ -280,7 +302,11 @@ impl TypeDef {
         if h & STRUCT_FLAG == 0 {
             let k = h & 0x0f;
             if k > 5 || h & 0x70 != 0 {
-                return Err(Error::InvalidFlag { what: "TypeDef kind", found: h, offset: 0 });
+                return Err(Error::InvalidFlag {
+                    what: "TypeDef kind",
+                    found: h,
+                    offset: 0,
+                });
             }
             let by_name = matches!(k, 1 | 3 | 5);
             let registration = if by_name {
@@ -291,14 +317,23 @@ impl TypeDef {
             } else {
                 Registration::Id(r.var_u32()?)
             };
-            return Ok(TypeDef { kind: TypeDefKind::Other(k), registration, fields: Vec::new() });
+            return Ok(TypeDef {
+                kind: TypeDefKind::Other(k),
+                registration,
+                fields: Vec::new(),
+            });
         }
         let mut n = (h & SMALL_NUM_FIELDS) as usize;
         if n == SMALL_NUM_FIELDS as usize {
             n += r.var_u32()? as usize;
         }
         if n > MAX_FIELDS || n > r.remaining() {
-            return Err(Error::LengthLimit { what: "TypeDef field count", len: n as u64, limit: MAX_FIELDS.min(r.remaining()) as u64, offset: r.pos() });
+            return Err(Error::LengthLimit {
+                what: "TypeDef field count",
+                len: n as u64,
+                limit: MAX_FIELDS.min(r.remaining()) as u64,
+                offset: r.pos(),
+            });
         }
         let registration = if h & BY_NAME_FLAG != 0 {
             Registration::Name {
@@ -336,7 +371,9 @@ impl TypeDef {
             fields.push(TypeDefField { id, ty });
         }
         Ok(TypeDef {
-            kind: TypeDefKind::Struct { compatible: h & COMPATIBLE_FLAG != 0 },
+            kind: TypeDefKind::Struct {
+                compatible: h & COMPATIBLE_FLAG != 0,
+            },
             registration,
             fields,
         })
@@ -345,12 +382,51 @@ impl TypeDef {
 
 fn shift_offset(e: Error, by: usize) -> Error {
     match e {
-        Error::UnexpectedEnd { offset, needed, remaining } => Error::UnexpectedEnd { offset: offset + by, needed, remaining },
-        Error::InvalidData { message, offset } => Error::InvalidData { message, offset: offset + by },
-        Error::InvalidFlag { what, found, offset } => Error::InvalidFlag { what, found, offset: offset + by },
-        Error::UnexpectedTypeId { expected, found, offset } => Error::UnexpectedTypeId { expected, found, offset: offset + by },
-        Error::MalformedVarint { offset } => Error::MalformedVarint { offset: offset + by },
-        Error::LengthLimit { what, len, limit, offset } => Error::LengthLimit { what, len, limit, offset: offset + by },
+        Error::UnexpectedEnd {
+            offset,
+            needed,
+            remaining,
+        } => Error::UnexpectedEnd {
+            offset: offset + by,
+            needed,
+            remaining,
+        },
+        Error::InvalidData { message, offset } => Error::InvalidData {
+            message,
+            offset: offset + by,
+        },
+        Error::InvalidFlag {
+            what,
+            found,
+            offset,
+        } => Error::InvalidFlag {
+            what,
+            found,
+            offset: offset + by,
+        },
+        Error::UnexpectedTypeId {
+            expected,
+            found,
+            offset,
+        } => Error::UnexpectedTypeId {
+            expected,
+            found,
+            offset: offset + by,
+        },
+        Error::MalformedVarint { offset } => Error::MalformedVarint {
+            offset: offset + by,
+        },
+        Error::LengthLimit {
+            what,
+            len,
+            limit,
+            offset,
+        } => Error::LengthLimit {
+            what,
+            len,
+            limit,
+            offset: offset + by,
+        },
         other => other,
     }
 }
@@ -362,9 +438,18 @@ mod tests {
     fn point(reg: Registration) -> TypeDef {
         let f = |n: &str| TypeDefField {
             id: FieldId::Name(n.into()),
-            ty: WireType { type_id: tid::VARINT32 as u32, nullable: false, track_ref: false, children: vec![] },
+            ty: WireType {
+                type_id: tid::VARINT32 as u32,
+                nullable: false,
+                track_ref: false,
+                children: vec![],
+            },
         };
-        TypeDef { kind: TypeDefKind::Struct { compatible: true }, registration: reg, fields: vec![f("x"), f("y")] }
+        TypeDef {
+            kind: TypeDefKind::Struct { compatible: true },
+            registration: reg,
+            fields: vec![f("x"), f("y")],
+        }
     }
 
     #[test]
@@ -377,9 +462,15 @@ mod tests {
 
     #[test]
     fn golden_point_by_name() {
-        let reg = Registration::Name { namespace: "demo".into(), typename: "Point".into() };
+        let reg = Registration::Name {
+            namespace: "demo".into(),
+            typename: "Point".into(),
+        };
         let b = point(reg.clone()).encode().unwrap();
-        assert_eq!(hex::encode(&b), "10d03540775a490ae20d0c8c7013bdc86cc040055c400560");
+        assert_eq!(
+            hex::encode(&b),
+            "10d03540775a490ae20d0c8c7013bdc86cc040055c400560"
+        );
         assert_eq!(TypeDef::decode(&mut Reader::new(&b)).unwrap(), point(reg));
     }
 
@@ -387,7 +478,10 @@ mod tests {
     fn truncated_and_hostile() {
         let b = point(Registration::Id(100)).encode().unwrap();
         for n in 0..b.len() {
-            assert!(TypeDef::decode(&mut Reader::new(&b[..n])).is_err(), "prefix {n}");
+            assert!(
+                TypeDef::decode(&mut Reader::new(&b[..n])).is_err(),
+                "prefix {n}"
+            );
         }
         let mut c = b.clone();
         c[1] |= 0x01; // compress flag

@@ -1,0 +1,80 @@
+//! Both directions of the pyfory 1.7.7 conformance suite.
+
+use std::process::Command;
+
+use fory_tests::{repo_root, vectors_dir};
+
+#[test]
+fn pyfory_vectors_decode_and_reencode() {
+    let out = std::env::temp_dir().join(format!("fory-conform-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let results = fory_cli::conform::run(&vectors_dir(), Some(&out), &[]).expect("run");
+    let failures: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.failure.as_ref().map(|f| format!("{}: {f}", r.name)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(results.len(), 514, "every conformance case runs");
+    assert!(out.join("cases.json").exists());
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Python for the checks comes from the repository's own setup script.
+fn python() -> Option<String> {
+    if std::env::var("FORY_SKIP_PYTHON").is_ok_and(|v| v == "1") {
+        return None;
+    }
+    let script = repo_root().join("tests/python/setup_venv.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .output()
+        .expect("run setup_venv.sh");
+    assert!(
+        out.status.success(),
+        "setup_venv.sh failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let py = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .expect("python path")
+        .trim()
+        .to_string();
+    Some(py)
+}
+
+#[test]
+fn pyfory_reads_our_reencodings() {
+    let Some(py) = python() else {
+        eprintln!("FORY_SKIP_PYTHON=1: skipping the pyfory direction");
+        return;
+    };
+    let out = std::env::temp_dir().join(format!("fory-emit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let results = fory_cli::conform::run(&vectors_dir(), Some(&out), &[]).expect("run");
+    assert!(results.iter().all(|r| r.failure.is_none()));
+    let peer = repo_root().join("tests/python/fory_peer.py");
+    let manifest = vectors_dir().join("cases.json");
+    let res = Command::new(&py)
+        .arg(&peer)
+        .arg("check")
+        .arg(&out)
+        .arg("--manifest")
+        .arg(&manifest)
+        .arg("--quiet")
+        .output()
+        .expect("run fory_peer.py");
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        res.status.success(),
+        "pyfory rejected our streams:\n{stdout}\n{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    assert_eq!(stdout.lines().last(), Some("514 passed, 0 failed"));
+    let _ = std::fs::remove_dir_all(&out);
+}
