@@ -5,10 +5,12 @@ use bytes::Bytes;
 use crate::dynamic::decode::{Decoder, InputBuffer};
 use crate::dynamic::encode::Encoder;
 use crate::dynamic::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::oob::{BufferObject, Placement};
 use crate::schema::{Schema, TypeDecl};
+use crate::serializer::{read_full, write_full, Deserialize, ReadContext, Serialize, WriteContext};
 use crate::value::Value;
+use crate::wire::{header, Reader};
 
 /// A configured Fory instance. Cheap to share (`Send + Sync`).
 #[derive(Debug, Clone, Default)]
@@ -130,5 +132,92 @@ impl Fory {
             .map(|b| InputBuffer::Shared(b.clone()))
             .collect();
         Decoder::new(data, &self.schema, self.cfg, Some(&bufs))?.read_root()
+    }
+}
+
+impl Fory {
+    /// Serializes a typed value.
+    pub fn serialize<T: Serialize>(&self, value: &T) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.serialize_into(value, &mut out)?;
+        Ok(out)
+    }
+
+    /// Serializes a typed value, appending to `out`.
+    pub fn serialize_into<T: Serialize>(&self, value: &T, out: &mut Vec<u8>) -> Result<()> {
+        let mut ctx = WriteContext::new(std::mem::take(out), self.cfg, None);
+        ctx.writer().u8(header::XLANG);
+        write_full(value, &mut ctx)?;
+        *out = ctx.finish();
+        Ok(())
+    }
+
+    /// Serializes a typed value, offering every buffer object to `callback`
+    /// (which borrows the value's memory: nothing is copied for out-of-band buffers).
+    pub fn serialize_with_callback<'a, T: Serialize>(
+        &self,
+        value: &'a T,
+        mut callback: impl FnMut(BufferObject<'a>) -> Placement,
+    ) -> Result<Vec<u8>> {
+        let cb: &mut dyn FnMut(BufferObject<'a>) -> Placement = &mut callback;
+        let mut ctx = WriteContext::new(Vec::new(), self.cfg, Some(cb));
+        ctx.writer().u8(header::XLANG | header::OUT_OF_BAND);
+        write_full(value, &mut ctx)?;
+        Ok(ctx.finish())
+    }
+
+    /// Deserializes a typed value from a stream written without a callback.
+    pub fn deserialize<'de, T: Deserialize<'de>>(&self, data: &'de [u8]) -> Result<T> {
+        self.deserialize_inner(data, None)
+    }
+
+    /// Deserializes a typed value, consuming out-of-band `buffers` in order.
+    /// Borrowed fields (`&[u8]`, `Cow<[u8]>`) point into the buffers.
+    pub fn deserialize_with_buffers<'de, T: Deserialize<'de>, B: AsRef<[u8]>>(
+        &self,
+        data: &'de [u8],
+        buffers: &'de [B],
+    ) -> Result<T> {
+        let bufs: Vec<&'de [u8]> = buffers.iter().map(|b| b.as_ref()).collect();
+        self.deserialize_inner(data, Some(bufs))
+    }
+
+    fn deserialize_inner<'de, T: Deserialize<'de>>(
+        &self,
+        data: &'de [u8],
+        buffers: Option<Vec<&'de [u8]>>,
+    ) -> Result<T> {
+        let mut r = Reader::new(data);
+        let h = r.u8()?;
+        if h & header::RESERVED != 0 {
+            return Err(Error::InvalidHeader {
+                found: h,
+                reason: "reserved bits are set",
+            });
+        }
+        if h & header::XLANG == 0 {
+            return Err(Error::InvalidHeader {
+                found: h,
+                reason: "not an xlang stream (xlang bit clear)",
+            });
+        }
+        let oob = h & header::OUT_OF_BAND != 0;
+        match (oob, buffers.is_some()) {
+            (true, false) => {
+                return Err(Error::oob(
+                    "the stream was written with a buffer callback: pass its out-of-band buffers",
+                ))
+            }
+            (false, true) => {
+                return Err(Error::oob(
+                    "buffers were supplied for a stream written without a buffer callback",
+                ))
+            }
+            _ => {}
+        }
+        let mut ctx = ReadContext::new(r, self.cfg, oob, buffers.unwrap_or_default());
+        let v = read_full::<T>(&mut ctx)?;
+        ctx.finish()?;
+        Ok(v)
     }
 }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod fory;
 pub mod oob;
 pub mod schema;
+pub mod serializer;
 pub mod value;
 pub mod wire;
 
@@ -27,4 +28,6 @@ pub use error::{Error, Result};
 pub use fory::{Fory, ForyBuilder};
 pub use oob::{BufferObject, OutOfBand, Placement};
 pub use schema::Schema;
+pub use serializer::types::{Date, Decimal, Duration, Timestamp};
+pub use serializer::{Deserialize, ForyType, Serialize};
 pub use value::Value;

@@ -1,0 +1,394 @@
+//! `Vec`, `VecDeque`, sets and maps.
+//!
+//! `Vec<T>` of a numeric `T` is a dense `*_ARRAY` (`Vec<u8>` is BINARY, a
+//! buffer object); any other `Vec<T>` is a LIST. Readers take either form.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::hash::Hash;
+
+use super::{read_type_meta, Deserialize, Flag, ForyType, ReadContext, Serialize, WriteContext};
+use crate::error::{Error, Result};
+use crate::wire::type_id::{self as tid, TypeId};
+use crate::wire::{list_header as lh, map_header as mh};
+
+fn tracking<T: ForyType>(ctx: &WriteContext<'_, '_>) -> bool {
+    T::always_tracked() || (ctx.config().ref_tracking && T::trackable())
+}
+
+/// Writes LIST/SET elements: length, header, type meta once, then elements.
+pub(crate) fn write_elems<'a, T: Serialize + 'a>(
+    ctx: &mut WriteContext<'a, '_>,
+    len: usize,
+    items: impl Iterator<Item = &'a T> + Clone,
+) -> Result<()> {
+    let n = u32::try_from(len).map_err(|_| Error::encode("collection longer than 2^32"))?;
+    ctx.writer().var_u32(n);
+    if len == 0 {
+        return Ok(());
+    }
+    let has_null = items.clone().any(|i| i.is_none());
+    let track = tracking::<T>(ctx);
+    let mut header = lh::SAME_TYPE;
+    if has_null {
+        header |= lh::HAS_NULL;
+    }
+    if track {
+        header |= lh::TRACKING_REF;
+    }
+    ctx.writer().u8(header);
+    T::write_type_meta(ctx)?;
+    ctx.enter()?;
+    for item in items {
+        if (track || has_null) && !item.write_flag(ctx)? {
+            continue;
+        }
+        item.write_body(ctx)?;
+    }
+    ctx.leave();
+    Ok(())
+}
+
+/// Reads LIST/SET elements as `T`, obeying whatever header the writer chose.
+pub(crate) fn read_elems<'de, T: Deserialize<'de>>(
+    ctx: &mut ReadContext<'de>,
+    mut push: impl FnMut(T),
+) -> Result<usize> {
+    let len = ctx.reader().var_u32()? as u64;
+    if len == 0 {
+        return Ok(0);
+    }
+    let len = ctx.reader().ensure("collection length", len)?;
+    let hpos = ctx.reader().pos();
+    let h = ctx.reader().u8()?;
+    if h & lh::RESERVED != 0 {
+        return Err(Error::InvalidFlag {
+            what: "collection header",
+            found: h,
+            offset: hpos,
+        });
+    }
+    let flags = h & (lh::TRACKING_REF | lh::HAS_NULL) != 0;
+    let same = if h & lh::DECL_ELEMENT_TYPE != 0 {
+        Some(T::type_id())
+    } else if h & lh::SAME_TYPE != 0 {
+        Some(read_type_meta::<T>(ctx)?)
+    } else {
+        None
+    };
+    ctx.enter()?;
+    for _ in 0..len {
+        let flag = if flags {
+            match ctx.read_flag()? {
+                None => {
+                    push(T::from_null(ctx)?);
+                    continue;
+                }
+                Some(f) => f,
+            }
+        } else {
+            Flag::Value
+        };
+        if let Flag::Ref(_) = flag {
+            push(T::read_after_flag(ctx, flag, T::type_id())?);
+            continue;
+        }
+        let id = match same {
+            Some(id) => id,
+            None => read_type_meta::<T>(ctx)?,
+        };
+        push(T::read_after_flag(ctx, flag, id)?);
+    }
+    ctx.leave();
+    Ok(len)
+}
+
+impl<T: ForyType> ForyType for Vec<T> {
+    fn type_id() -> TypeId {
+        T::dense_array_type().unwrap_or(tid::LIST)
+    }
+}
+
+impl<T: Serialize> Serialize for Vec<T> {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        if let Some(bytes) = T::slice_as_bytes(self) {
+            return ctx.write_buffer(bytes);
+        }
+        if let Some(id) = T::dense_array_type() {
+            let size = tid::array_elem_size(id).unwrap_or(1);
+            let n = u32::try_from(self.len() * size)
+                .map_err(|_| Error::encode("array larger than 4 GiB"))?;
+            let mut w = ctx.writer();
+            w.var_u32(n);
+            T::write_dense(self, &mut w);
+            return Ok(());
+        }
+        write_elems(ctx, self.len(), self.iter())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Vec<T> {
+    fn accepts(id: TypeId) -> bool {
+        id == tid::LIST || id == tid::SET || T::dense_array_type() == Some(id)
+    }
+    fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+        if id == tid::BINARY {
+            return Ok(T::read_dense(ctx.read_buffer()?));
+        }
+        if let Some(size) = tid::array_elem_size(id) {
+            let pos = ctx.reader().pos();
+            let len = ctx.reader().var_u32()? as u64;
+            let len = ctx.reader().ensure("array byte length", len)?;
+            if len % size != 0 {
+                return Err(Error::invalid(
+                    pos,
+                    format!("array byte length {len} is not a multiple of {size}"),
+                ));
+            }
+            return Ok(T::read_dense(ctx.reader().take(len)?));
+        }
+        let mut out = Vec::new();
+        read_elems(ctx, |v| out.push(v))?;
+        Ok(out)
+    }
+}
+
+impl<T: ForyType> ForyType for VecDeque<T> {
+    fn type_id() -> TypeId {
+        tid::LIST
+    }
+}
+impl<T: Serialize> Serialize for VecDeque<T> {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        write_elems(ctx, self.len(), self.iter())
+    }
+}
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for VecDeque<T> {
+    fn accepts(id: TypeId) -> bool {
+        id == tid::LIST || id == tid::SET
+    }
+    fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+        let mut out = VecDeque::new();
+        read_elems(ctx, |v| out.push_back(v))?;
+        Ok(out)
+    }
+}
+
+macro_rules! set_impl {
+    ($set:ident, $($bound:path),*) => {
+        impl<T: ForyType> ForyType for $set<T> {
+            fn type_id() -> TypeId {
+                tid::SET
+            }
+        }
+        impl<T: Serialize> Serialize for $set<T> {
+            fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                write_elems(ctx, self.len(), self.iter())
+            }
+        }
+        impl<'de, T: Deserialize<'de> $(+ $bound)*> Deserialize<'de> for $set<T> {
+            fn accepts(id: TypeId) -> bool {
+                id == tid::LIST || id == tid::SET
+            }
+            fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+                let mut out = $set::new();
+                read_elems(ctx, |v| {
+                    out.insert(v);
+                })?;
+                Ok(out)
+            }
+        }
+    };
+}
+
+set_impl!(HashSet, Eq, Hash);
+set_impl!(BTreeSet, Ord);
+
+/// Writes MAP entries in chunks of at most 255; null keys or values get
+/// their own one-entry chunks.
+fn write_entries<'a, K: Serialize + 'a, V: Serialize + 'a>(
+    ctx: &mut WriteContext<'a, '_>,
+    len: usize,
+    entries: impl Iterator<Item = (&'a K, &'a V)>,
+) -> Result<()> {
+    let n = u32::try_from(len).map_err(|_| Error::encode("map larger than 2^32"))?;
+    ctx.writer().var_u32(n);
+    let ktrack = tracking::<K>(ctx);
+    let vtrack = tracking::<V>(ctx);
+    let mut chunk_at: Option<usize> = None;
+    let mut chunk_len = 0u8;
+    ctx.enter()?;
+    for (k, v) in entries {
+        if k.is_none() || v.is_none() {
+            chunk_at = None;
+            let header = match (k.is_none(), v.is_none()) {
+                (true, true) => mh::KEY_HAS_NULL | mh::VALUE_HAS_NULL,
+                (true, false) => mh::KEY_HAS_NULL | mh::TRACKING_VALUE_REF,
+                _ => mh::VALUE_HAS_NULL | mh::TRACKING_KEY_REF,
+            };
+            ctx.writer().u8(header);
+            if !k.is_none() {
+                super::write_full(k, ctx)?;
+            }
+            if !v.is_none() {
+                super::write_full(v, ctx)?;
+            }
+            continue;
+        }
+        let at = match chunk_at {
+            Some(at) if chunk_len < mh::MAX_CHUNK as u8 => at,
+            _ => {
+                let mut header = 0;
+                if ktrack {
+                    header |= mh::TRACKING_KEY_REF;
+                }
+                if vtrack {
+                    header |= mh::TRACKING_VALUE_REF;
+                }
+                ctx.writer().u8(header);
+                let at = ctx.writer().len();
+                ctx.writer().u8(0);
+                K::write_type_meta(ctx)?;
+                V::write_type_meta(ctx)?;
+                chunk_at = Some(at);
+                chunk_len = 0;
+                at
+            }
+        };
+        chunk_len += 1;
+        ctx.writer().bytes_mut()[at] = chunk_len;
+        if !ktrack || k.write_flag(ctx)? {
+            k.write_body(ctx)?;
+        }
+        if !vtrack || v.write_flag(ctx)? {
+            v.write_body(ctx)?;
+        }
+    }
+    ctx.leave();
+    Ok(())
+}
+
+fn read_side<'de, T: Deserialize<'de>>(
+    ctx: &mut ReadContext<'de>,
+    track: bool,
+    id: TypeId,
+) -> Result<T> {
+    if track {
+        return match ctx.read_flag()? {
+            None => T::from_null(ctx),
+            Some(f) => T::read_after_flag(ctx, f, id),
+        };
+    }
+    T::read_body(ctx, id)
+}
+
+fn read_entries<'de, K: Deserialize<'de>, V: Deserialize<'de>>(
+    ctx: &mut ReadContext<'de>,
+    mut push: impl FnMut(K, V),
+) -> Result<()> {
+    let total = ctx.reader().var_u32()? as u64;
+    let total = ctx.reader().ensure("map size", total)?;
+    let mut done = 0usize;
+    ctx.enter()?;
+    while done < total {
+        let hpos = ctx.reader().pos();
+        let h = ctx.reader().u8()?;
+        if h & mh::RESERVED != 0 {
+            return Err(Error::InvalidFlag {
+                what: "map chunk header",
+                found: h,
+                offset: hpos,
+            });
+        }
+        let (kt, vt) = (
+            h & mh::TRACKING_KEY_REF != 0,
+            h & mh::TRACKING_VALUE_REF != 0,
+        );
+        let (kd, vd) = (h & mh::KEY_DECL_TYPE != 0, h & mh::VALUE_DECL_TYPE != 0);
+        if h & (mh::KEY_HAS_NULL | mh::VALUE_HAS_NULL) != 0 {
+            let k = if h & mh::KEY_HAS_NULL != 0 {
+                K::from_null(ctx)?
+            } else if kd {
+                read_side(ctx, kt, K::type_id())?
+            } else {
+                read_null_entry_side::<K>(ctx, kt)?
+            };
+            let v = if h & mh::VALUE_HAS_NULL != 0 {
+                V::from_null(ctx)?
+            } else if vd {
+                read_side(ctx, vt, V::type_id())?
+            } else {
+                read_null_entry_side::<V>(ctx, vt)?
+            };
+            push(k, v);
+            done += 1;
+            continue;
+        }
+        let spos = ctx.reader().pos();
+        let size = ctx.reader().u8()? as usize;
+        if size == 0 || done + size > total {
+            return Err(Error::invalid(
+                spos,
+                format!(
+                    "map chunk size {size} does not fit {} remaining entries",
+                    total - done
+                ),
+            ));
+        }
+        let kid = if kd {
+            K::type_id()
+        } else {
+            read_type_meta::<K>(ctx)?
+        };
+        let vid = if vd {
+            V::type_id()
+        } else {
+            read_type_meta::<V>(ctx)?
+        };
+        for _ in 0..size {
+            let k = read_side(ctx, kt, kid)?;
+            let v = read_side(ctx, vt, vid)?;
+            push(k, v);
+        }
+        done += size;
+    }
+    ctx.leave();
+    Ok(())
+}
+
+fn read_null_entry_side<'de, T: Deserialize<'de>>(
+    ctx: &mut ReadContext<'de>,
+    track: bool,
+) -> Result<T> {
+    if track {
+        return super::read_full(ctx);
+    }
+    let id = read_type_meta::<T>(ctx)?;
+    T::read_body(ctx, id)
+}
+
+macro_rules! map_impl {
+    ($map:ident, $($bound:path),*) => {
+        impl<K: ForyType, V: ForyType> ForyType for $map<K, V> {
+            fn type_id() -> TypeId {
+                tid::MAP
+            }
+        }
+        impl<K: Serialize, V: Serialize> Serialize for $map<K, V> {
+            fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                write_entries(ctx, self.len(), self.iter())
+            }
+        }
+        impl<'de, K: Deserialize<'de> $(+ $bound)*, V: Deserialize<'de>> Deserialize<'de> for $map<K, V> {
+            fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+                let mut out = $map::new();
+                read_entries(ctx, |k, v| {
+                    out.insert(k, v);
+                })?;
+                Ok(out)
+            }
+        }
+    };
+}
+
+map_impl!(HashMap, Eq, Hash);
+map_impl!(BTreeMap, Ord);

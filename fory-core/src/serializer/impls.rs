@@ -1,0 +1,425 @@
+//! Scalars, strings, buffers, `Option`, `Box`, `Rc`, `Arc`.
+
+use std::borrow::Cow;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use half::{bf16, f16};
+
+use super::{Deserialize, Flag, ForyType, ReadContext, Serialize, WriteContext};
+use crate::error::{Error, Result};
+use crate::wire::ref_flag;
+use crate::wire::type_id::{self as tid, TypeId};
+
+fn is_int(id: TypeId) -> bool {
+    (tid::INT8..=tid::TAGGED_UINT64).contains(&id)
+}
+
+/// Reads any integer encoding as i128.
+fn read_any_int(ctx: &mut ReadContext<'_>, id: TypeId) -> Result<i128> {
+    let r = ctx.reader();
+    Ok(match id {
+        tid::INT8 => r.i8()? as i128,
+        tid::INT16 => r.i16()? as i128,
+        tid::INT32 => r.i32()? as i128,
+        tid::VARINT32 => r.var_i32()? as i128,
+        tid::INT64 => r.i64()? as i128,
+        tid::VARINT64 => r.var_i64()? as i128,
+        tid::TAGGED_INT64 => r.tagged_i64()? as i128,
+        tid::UINT8 => r.u8()? as i128,
+        tid::UINT16 => r.u16()? as i128,
+        tid::UINT32 => r.u32()? as i128,
+        tid::VAR_UINT32 => r.var_u32()? as i128,
+        tid::UINT64 => r.u64()? as i128,
+        tid::VAR_UINT64 => r.var_u64()? as i128,
+        tid::TAGGED_UINT64 => r.tagged_u64()? as i128,
+        other => return Err(Error::type_id(r.pos(), "an integer", other as u32)),
+    })
+}
+
+macro_rules! dense_fns {
+    ($t:ty, $n:expr, |$b:ident| $from:expr, |$x:ident| $to:expr) => {
+        fn write_dense(items: &[Self], w: &mut crate::wire::Writer<'_>) {
+            w.reserve(items.len() * $n);
+            for $x in items {
+                w.bytes(&$to);
+            }
+        }
+        fn read_dense(bytes: &[u8]) -> Vec<Self> {
+            bytes
+                .chunks_exact($n)
+                .map(|c| {
+                    let mut $b = [0u8; $n];
+                    $b.copy_from_slice(c);
+                    $from
+                })
+                .collect()
+        }
+    };
+}
+
+macro_rules! int_impl {
+    ($t:ty, $id:expr, $array:expr, $write:ident $(, $extra:item)*) => {
+        impl ForyType for $t {
+            fn type_id() -> TypeId {
+                $id
+            }
+            fn dense_array_type() -> Option<TypeId> {
+                $array
+            }
+            $($extra)*
+            dense_fns!($t, std::mem::size_of::<$t>(), |b| <$t>::from_le_bytes(b), |x| x.to_le_bytes());
+        }
+        impl Serialize for $t {
+            fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                ctx.writer().$write(*self);
+                Ok(())
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            fn accepts(id: TypeId) -> bool {
+                is_int(id)
+            }
+            fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+                let pos = ctx.reader().pos();
+                let v = read_any_int(ctx, id)?;
+                <$t>::try_from(v).map_err(|_| Error::invalid(pos, format!("{v} does not fit {}", stringify!($t))))
+            }
+        }
+    };
+}
+
+int_impl!(i8, tid::INT8, Some(tid::INT8_ARRAY), i8);
+int_impl!(i16, tid::INT16, Some(tid::INT16_ARRAY), i16);
+int_impl!(i32, tid::VARINT32, Some(tid::INT32_ARRAY), var_i32);
+int_impl!(i64, tid::VARINT64, Some(tid::INT64_ARRAY), var_i64);
+int_impl!(
+    u8,
+    tid::UINT8,
+    Some(tid::BINARY),
+    u8,
+    fn slice_as_bytes(items: &[u8]) -> Option<&[u8]> {
+        Some(items)
+    }
+);
+int_impl!(u16, tid::UINT16, Some(tid::UINT16_ARRAY), u16);
+int_impl!(u32, tid::VAR_UINT32, Some(tid::UINT32_ARRAY), var_u32);
+int_impl!(u64, tid::VAR_UINT64, Some(tid::UINT64_ARRAY), var_u64);
+
+macro_rules! float_impl {
+    ($t:ty, $id:expr, $array:expr, |$w:ident, $v:ident| $write:expr, |$r:ident| $read:expr) => {
+        impl ForyType for $t {
+            fn type_id() -> TypeId {
+                $id
+            }
+            fn dense_array_type() -> Option<TypeId> {
+                Some($array)
+            }
+            dense_fns!(
+                $t,
+                std::mem::size_of::<$t>(),
+                |b| <$t>::from_le_bytes(b),
+                |x| x.to_le_bytes()
+            );
+        }
+        impl Serialize for $t {
+            fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                let $v = *self;
+                let mut $w = ctx.writer();
+                $write;
+                Ok(())
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+                let $r = ctx.reader();
+                $read
+            }
+        }
+    };
+}
+
+float_impl!(
+    f32,
+    tid::FLOAT32,
+    tid::FLOAT32_ARRAY,
+    |w, v| w.f32(v),
+    |r| r.f32()
+);
+float_impl!(
+    f64,
+    tid::FLOAT64,
+    tid::FLOAT64_ARRAY,
+    |w, v| w.f64(v),
+    |r| r.f64()
+);
+float_impl!(
+    f16,
+    tid::FLOAT16,
+    tid::FLOAT16_ARRAY,
+    |w, v| w.u16(v.to_bits()),
+    |r| Ok(f16::from_bits(r.u16()?))
+);
+float_impl!(
+    bf16,
+    tid::BFLOAT16,
+    tid::BFLOAT16_ARRAY,
+    |w, v| w.u16(v.to_bits()),
+    |r| Ok(bf16::from_bits(r.u16()?))
+);
+
+impl ForyType for bool {
+    fn type_id() -> TypeId {
+        tid::BOOL
+    }
+    fn dense_array_type() -> Option<TypeId> {
+        Some(tid::BOOL_ARRAY)
+    }
+    fn write_dense(items: &[Self], w: &mut crate::wire::Writer<'_>) {
+        for &b in items {
+            w.u8(b as u8);
+        }
+    }
+    fn read_dense(bytes: &[u8]) -> Vec<Self> {
+        bytes.iter().map(|&b| b != 0).collect()
+    }
+}
+impl Serialize for bool {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        ctx.writer().u8(*self as u8);
+        Ok(())
+    }
+}
+impl<'de> Deserialize<'de> for bool {
+    fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+        let pos = ctx.reader().pos();
+        match ctx.reader().u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            b => Err(Error::InvalidFlag {
+                what: "bool",
+                found: b,
+                offset: pos,
+            }),
+        }
+    }
+}
+
+impl ForyType for String {
+    fn type_id() -> TypeId {
+        tid::STRING
+    }
+}
+impl Serialize for String {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        crate::wire::string::write_string(&mut ctx.writer(), self);
+        Ok(())
+    }
+}
+impl<'de> Deserialize<'de> for String {
+    fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+        crate::wire::string::read_string(ctx.reader())
+    }
+}
+
+impl ForyType for &str {
+    fn type_id() -> TypeId {
+        tid::STRING
+    }
+}
+impl Serialize for &str {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        crate::wire::string::write_string(&mut ctx.writer(), self);
+        Ok(())
+    }
+}
+
+/// `&[u8]` is BINARY, read zero-copy from the stream or from an out-of-band buffer.
+impl ForyType for &[u8] {
+    fn type_id() -> TypeId {
+        tid::BINARY
+    }
+}
+impl Serialize for &[u8] {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        ctx.write_buffer(self)
+    }
+}
+impl<'de> Deserialize<'de> for &'de [u8] {
+    fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+        ctx.read_buffer()
+    }
+}
+
+impl ForyType for Cow<'_, [u8]> {
+    fn type_id() -> TypeId {
+        tid::BINARY
+    }
+}
+impl Serialize for Cow<'_, [u8]> {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        ctx.write_buffer(self)
+    }
+}
+impl<'de> Deserialize<'de> for Cow<'de, [u8]> {
+    fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+        Ok(Cow::Borrowed(ctx.read_buffer()?))
+    }
+}
+
+impl ForyType for Bytes {
+    fn type_id() -> TypeId {
+        tid::BINARY
+    }
+}
+impl Serialize for Bytes {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        ctx.write_buffer(self)
+    }
+}
+impl<'de> Deserialize<'de> for Bytes {
+    fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+        Ok(Bytes::copy_from_slice(ctx.read_buffer()?))
+    }
+}
+
+impl<T: ForyType> ForyType for Option<T> {
+    fn type_id() -> TypeId {
+        T::type_id()
+    }
+    fn trackable() -> bool {
+        T::trackable()
+    }
+    fn always_tracked() -> bool {
+        T::always_tracked()
+    }
+}
+impl<T: Serialize> Serialize for Option<T> {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        match self {
+            Some(v) => v.write_body(ctx),
+            None => Err(Error::encode("None where a body is expected")),
+        }
+    }
+    fn write_flag(&self, ctx: &mut WriteContext<'_, '_>) -> Result<bool> {
+        match self {
+            None => {
+                ctx.writer().u8(ref_flag::NULL);
+                Ok(false)
+            }
+            Some(v) => v.write_flag(ctx),
+        }
+    }
+    fn write_type_meta(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
+        T::write_type_meta(ctx)
+    }
+    fn is_none(&self) -> bool {
+        self.is_none()
+    }
+}
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Option<T> {
+    fn accepts(id: TypeId) -> bool {
+        T::accepts(id) || id == tid::NONE
+    }
+    fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+        if id == tid::NONE {
+            return Ok(None);
+        }
+        T::read_body(ctx, id).map(Some)
+    }
+    fn read_after_flag(ctx: &mut ReadContext<'de>, flag: Flag, id: TypeId) -> Result<Self> {
+        if id == tid::NONE {
+            return Ok(None);
+        }
+        T::read_after_flag(ctx, flag, id).map(Some)
+    }
+    fn from_null(_ctx: &ReadContext<'de>) -> Result<Self> {
+        Ok(None)
+    }
+}
+
+impl<T: ForyType> ForyType for Box<T> {
+    fn type_id() -> TypeId {
+        T::type_id()
+    }
+    fn trackable() -> bool {
+        T::trackable()
+    }
+}
+impl<T: Serialize> Serialize for Box<T> {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        (**self).write_body(ctx)
+    }
+    fn write_type_meta(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
+        T::write_type_meta(ctx)
+    }
+}
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Box<T> {
+    fn accepts(id: TypeId) -> bool {
+        T::accepts(id)
+    }
+    fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+        T::read_body(ctx, id).map(Box::new)
+    }
+}
+
+macro_rules! shared_impl {
+    ($rc:ident, $name:literal) => {
+        /// Always reference-tracked: the same allocation twice is written once,
+        /// then as a back-reference (`fe id`), whatever the global setting.
+        impl<T: ForyType> ForyType for $rc<T> {
+            fn type_id() -> TypeId {
+                T::type_id()
+            }
+            fn trackable() -> bool {
+                true
+            }
+            fn always_tracked() -> bool {
+                true
+            }
+        }
+        impl<T: Serialize> Serialize for $rc<T> {
+            fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                (**self).write_body(ctx)
+            }
+            fn write_flag(&self, ctx: &mut WriteContext<'_, '_>) -> Result<bool> {
+                Ok(ctx.write_ref($rc::as_ptr(self) as *const u8 as usize))
+            }
+            fn write_type_meta(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
+                T::write_type_meta(ctx)
+            }
+        }
+        impl<'de, T: Deserialize<'de> + 'static> Deserialize<'de> for $rc<T> {
+            fn accepts(id: TypeId) -> bool {
+                T::accepts(id)
+            }
+            fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+                T::read_body(ctx, id).map($rc::new)
+            }
+            fn read_after_flag(ctx: &mut ReadContext<'de>, flag: Flag, id: TypeId) -> Result<Self> {
+                match flag {
+                    Flag::Ref(r) => {
+                        let pos = ctx.reader().pos();
+                        let any = ctx.get_ref(r).ok_or_else(|| Error::invalid(pos, format!("reference {r} points at an object still being read or untracked")))?;
+                        let holder = any.downcast::<$rc<T>>().map_err(|_| Error::TypeMismatch {
+                            expected: $name.into(),
+                            found: "a reference to another type".into(),
+                            offset: pos,
+                        })?;
+                        Ok((*holder).clone())
+                    }
+                    Flag::NewRef(slot) => {
+                        let v = $rc::new(T::read_body(ctx, id)?);
+                        ctx.set_ref(slot, Rc::new(v.clone()));
+                        Ok(v)
+                    }
+                    Flag::Value => T::read_body(ctx, id).map($rc::new),
+                }
+            }
+        }
+    };
+}
+
+shared_impl!(Rc, "Rc<T>");
+shared_impl!(Arc, "Arc<T>");

@@ -1,0 +1,424 @@
+//! Typed serialization: Rust values written and read without going through
+//! [`Value`](crate::Value).
+//!
+//! [`Serialize`] writes a body, [`Deserialize`] reads one; both know their
+//! Fory type id so the root and dynamic positions carry type meta. Reading is
+//! lenient where the format allows: an `i64` accepts every integer encoding,
+//! a `Vec<i64>` accepts a dense `INT64_ARRAY` or a `LIST`.
+
+mod collections;
+mod impls;
+pub mod types;
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::error::{Error, Result};
+use crate::oob::{BufferObject, Placement};
+use crate::wire::type_id::TypeId;
+use crate::wire::{ref_flag, Reader, Writer};
+use crate::Config;
+
+/// Per-call write state.
+pub struct WriteContext<'a, 'cb> {
+    out: Vec<u8>,
+    cfg: Config,
+    refs: HashMap<usize, u32>,
+    next_ref: u32,
+    callback: Option<&'cb mut dyn FnMut(BufferObject<'a>) -> Placement>,
+    depth: usize,
+}
+
+impl<'a, 'cb> WriteContext<'a, 'cb> {
+    pub(crate) fn new(
+        out: Vec<u8>,
+        cfg: Config,
+        callback: Option<&'cb mut dyn FnMut(BufferObject<'a>) -> Placement>,
+    ) -> Self {
+        WriteContext {
+            out,
+            cfg,
+            refs: HashMap::new(),
+            next_ref: 0,
+            callback,
+            depth: 0,
+        }
+    }
+
+    pub(crate) fn finish(self) -> Vec<u8> {
+        self.out
+    }
+
+    /// A writer appending to the stream.
+    pub fn writer(&mut self) -> Writer<'_> {
+        Writer::new(&mut self.out)
+    }
+
+    /// The wire settings.
+    pub fn config(&self) -> Config {
+        self.cfg
+    }
+
+    /// Whether a buffer callback is active (buffer objects carry an in-band flag).
+    pub fn out_of_band(&self) -> bool {
+        self.callback.is_some()
+    }
+
+    /// Writes a buffer object: plain `len + bytes` without a callback; with
+    /// one, offers it (borrowing `data`, no copy) and writes the in-band flag,
+    /// plus the bytes when the callback keeps it in-band.
+    pub fn write_buffer(&mut self, data: &'a [u8]) -> Result<()> {
+        let len =
+            u32::try_from(data.len()).map_err(|_| Error::encode("buffer larger than 4 GiB"))?;
+        let placement = match self.callback.as_mut() {
+            None => None,
+            Some(cb) => Some(cb(BufferObject::from_slice(data))),
+        };
+        let mut w = self.writer();
+        match placement {
+            None => {
+                w.var_u32(len);
+                w.bytes(data);
+            }
+            Some(Placement::InBand) => {
+                w.u8(1);
+                w.var_u32(len);
+                w.bytes(data);
+            }
+            Some(Placement::OutOfBand) => w.u8(0),
+        }
+        Ok(())
+    }
+
+    /// Writes a ref flag for a shared object at `ptr`; returns true when the
+    /// body must follow (first occurrence).
+    pub fn write_ref(&mut self, ptr: usize) -> bool {
+        if let Some(&id) = self.refs.get(&ptr) {
+            let mut w = self.writer();
+            w.u8(ref_flag::REF);
+            w.var_u32(id);
+            return false;
+        }
+        self.refs.insert(ptr, self.next_ref);
+        self.next_ref += 1;
+        self.writer().u8(ref_flag::REF_VALUE);
+        true
+    }
+
+    /// Counts a tracked object that is never shared (ids stay in step with readers).
+    pub fn reserve_ref(&mut self) {
+        self.next_ref += 1;
+    }
+
+    pub(crate) fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > self.cfg.max_depth {
+            return Err(Error::DepthLimit {
+                limit: self.cfg.max_depth,
+                offset: self.out.len(),
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn leave(&mut self) {
+        self.depth -= 1;
+    }
+}
+
+/// Per-call read state; `'de` is the lifetime of the stream and buffers.
+pub struct ReadContext<'de> {
+    r: Reader<'de>,
+    cfg: Config,
+    oob: bool,
+    buffers: Vec<&'de [u8]>,
+    next_buffer: usize,
+    refs: Vec<Option<Rc<dyn Any>>>,
+    depth: usize,
+}
+
+impl<'de> ReadContext<'de> {
+    pub(crate) fn new(r: Reader<'de>, cfg: Config, oob: bool, buffers: Vec<&'de [u8]>) -> Self {
+        ReadContext {
+            r,
+            cfg,
+            oob,
+            buffers,
+            next_buffer: 0,
+            refs: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    /// The reader.
+    pub fn reader(&mut self) -> &mut Reader<'de> {
+        &mut self.r
+    }
+
+    /// The wire settings.
+    pub fn config(&self) -> Config {
+        self.cfg
+    }
+
+    pub(crate) fn finish(self) -> Result<()> {
+        if self.r.remaining() != 0 {
+            return Err(Error::TrailingBytes {
+                offset: self.r.pos(),
+                count: self.r.remaining(),
+            });
+        }
+        if self.next_buffer != self.buffers.len() {
+            return Err(Error::oob(format!(
+                "{} buffer(s) supplied but the stream used {}: the transport mixed up its buffers",
+                self.buffers.len(),
+                self.next_buffer
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reads a buffer object: borrowed from the stream (in-band) or from the
+    /// next supplied buffer (out-of-band). Never copies.
+    pub fn read_buffer(&mut self) -> Result<&'de [u8]> {
+        let pos = self.r.pos();
+        if self.oob {
+            match self.r.u8()? {
+                1 => {}
+                0 => {
+                    let i = self.next_buffer;
+                    let b = *self.buffers.get(i).ok_or_else(|| {
+                        Error::oob(format!(
+                            "the stream needs out-of-band buffer #{i} (offset {pos}) but only {} were supplied",
+                            self.buffers.len()
+                        ))
+                    })?;
+                    self.next_buffer += 1;
+                    return Ok(b);
+                }
+                f => {
+                    return Err(Error::InvalidFlag {
+                        what: "in-band flag",
+                        found: f,
+                        offset: pos,
+                    })
+                }
+            }
+        }
+        let len = self.r.var_u32()? as u64;
+        let len = self.r.ensure("binary length", len)?;
+        self.r.take(len)
+    }
+
+    /// Reads a ref/null flag. `Ok(None)` = null.
+    pub fn read_flag(&mut self) -> Result<Option<Flag>> {
+        let pos = self.r.pos();
+        Ok(Some(match self.r.u8()? {
+            ref_flag::NULL => return Ok(None),
+            ref_flag::NOT_NULL => Flag::Value,
+            ref_flag::REF_VALUE => {
+                self.refs.push(None);
+                Flag::NewRef(self.refs.len() - 1)
+            }
+            ref_flag::REF => {
+                let id = self.r.var_u32()? as usize;
+                if id >= self.refs.len() {
+                    return Err(Error::InvalidRef {
+                        id: id as u32,
+                        known: self.refs.len(),
+                        offset: pos,
+                    });
+                }
+                Flag::Ref(id)
+            }
+            f => {
+                return Err(Error::InvalidFlag {
+                    what: "ref flag",
+                    found: f,
+                    offset: pos,
+                })
+            }
+        }))
+    }
+
+    /// Records the object for a `REF_VALUE` id.
+    pub fn set_ref(&mut self, id: usize, obj: Rc<dyn Any>) {
+        if let Some(slot) = self.refs.get_mut(id) {
+            *slot = Some(obj);
+        }
+    }
+
+    /// The object behind a back-reference.
+    pub fn get_ref(&self, id: usize) -> Option<Rc<dyn Any>> {
+        self.refs.get(id).cloned().flatten()
+    }
+
+    pub(crate) fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > self.cfg.max_depth {
+            return Err(Error::DepthLimit {
+                limit: self.cfg.max_depth,
+                offset: self.r.pos(),
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn leave(&mut self) {
+        self.depth -= 1;
+    }
+}
+
+/// What a ref flag said (non-null cases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// `ff`: a value, not tracked.
+    Value,
+    /// `00`: a tracked value taking this id.
+    NewRef(usize),
+    /// `fe id`: a back-reference.
+    Ref(usize),
+}
+
+/// A Rust type with a Fory wire type.
+pub trait ForyType {
+    /// Type id written as type meta.
+    fn type_id() -> TypeId;
+    /// Whether a value of this type takes a reference id when tracking is on.
+    fn trackable() -> bool {
+        crate::dynamic::encode::trackable_type_id(Self::type_id())
+    }
+    /// The dense `*_ARRAY` type a `Vec<Self>` uses, if any.
+    fn dense_array_type() -> Option<TypeId> {
+        None
+    }
+    /// Writes a slice of this type as dense little-endian elements (numeric types only).
+    fn write_dense(_items: &[Self], _w: &mut Writer<'_>)
+    where
+        Self: Sized,
+    {
+    }
+    /// Reads dense little-endian elements (numeric types only).
+    fn read_dense(_bytes: &[u8]) -> Vec<Self>
+    where
+        Self: Sized,
+    {
+        Vec::new()
+    }
+    /// The slice as bytes, for `u8` (so `Vec<u8>` is a zero-copy buffer object).
+    fn slice_as_bytes(_items: &[Self]) -> Option<&[u8]>
+    where
+        Self: Sized,
+    {
+        None
+    }
+    /// Whether values always carry a ref flag in collections (Rc/Arc).
+    fn always_tracked() -> bool {
+        false
+    }
+}
+
+/// Writes a value.
+pub trait Serialize: ForyType {
+    /// Writes the body (no flag, no type meta).
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()>;
+
+    /// Writes the ref/null flag; returns whether type meta and body follow.
+    fn write_flag(&self, ctx: &mut WriteContext<'_, '_>) -> Result<bool> {
+        if ctx.config().ref_tracking && Self::trackable() {
+            ctx.writer().u8(ref_flag::REF_VALUE);
+            ctx.reserve_ref();
+        } else {
+            ctx.writer().u8(ref_flag::NOT_NULL);
+        }
+        Ok(true)
+    }
+
+    /// Writes the type meta (one byte for internal types).
+    fn write_type_meta(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
+        ctx.writer().u8(Self::type_id());
+        Ok(())
+    }
+
+    /// True for `None`.
+    fn is_none(&self) -> bool {
+        false
+    }
+}
+
+/// Reads a value; `'de` is the lifetime of the stream and buffers it may borrow.
+pub trait Deserialize<'de>: ForyType + Sized {
+    /// Whether a value of wire type `type_id` can be read as `Self`.
+    fn accepts(type_id: TypeId) -> bool {
+        type_id == Self::type_id()
+    }
+
+    /// Reads the body of a value whose wire type id is `type_id`.
+    fn read_body(ctx: &mut ReadContext<'de>, type_id: TypeId) -> Result<Self>;
+
+    /// Reads what follows a non-null flag (`Rc`/`Arc` resolve references here).
+    fn read_after_flag(ctx: &mut ReadContext<'de>, flag: Flag, type_id: TypeId) -> Result<Self> {
+        match flag {
+            Flag::Ref(_) => Err(Error::TypeMismatch {
+                expected: std::any::type_name::<Self>().into(),
+                found: "a shared reference (read it as Rc/Arc)".into(),
+                offset: ctx.reader().pos(),
+            }),
+            _ => Self::read_body(ctx, type_id),
+        }
+    }
+
+    /// The value of a null, for nullable types (`Option`).
+    fn from_null(ctx: &ReadContext<'de>) -> Result<Self> {
+        Err(Error::TypeMismatch {
+            expected: std::any::type_name::<Self>().into(),
+            found: "null".into(),
+            offset: ctx.r.pos(),
+        })
+    }
+}
+
+/// Reads the type meta at a dynamic position and checks `T` accepts it.
+pub fn read_type_meta<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) -> Result<TypeId> {
+    let pos = ctx.reader().pos();
+    let id = ctx.reader().u8()?;
+    if !T::accepts(id) {
+        return Err(Error::TypeMismatch {
+            expected: std::any::type_name::<T>().into(),
+            found: crate::wire::type_id::name(id as u32)
+                .unwrap_or("an unknown type id")
+                .into(),
+            offset: pos,
+        });
+    }
+    Ok(id)
+}
+
+/// Reads flag + type meta + body (a root or dynamic position).
+pub fn read_full<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) -> Result<T> {
+    match ctx.read_flag()? {
+        None => T::from_null(ctx),
+        Some(Flag::Ref(id)) => T::read_after_flag(ctx, Flag::Ref(id), T::type_id()),
+        Some(flag) => {
+            let id = read_type_meta::<T>(ctx)?;
+            ctx.enter()?;
+            let v = T::read_after_flag(ctx, flag, id);
+            ctx.leave();
+            v
+        }
+    }
+}
+
+/// Writes flag + type meta + body (a root or dynamic position).
+pub fn write_full<'a, T: Serialize + ?Sized>(v: &'a T, ctx: &mut WriteContext<'a, '_>) -> Result<()>
+where
+    T: Sized,
+{
+    if v.write_flag(ctx)? {
+        T::write_type_meta(ctx)?;
+        ctx.enter()?;
+        v.write_body(ctx)?;
+        ctx.leave();
+    }
+    Ok(())
+}
