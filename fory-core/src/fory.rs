@@ -168,7 +168,7 @@ impl Fory {
 
     /// Deserializes a typed value from a stream written without a callback.
     pub fn deserialize<'de, T: Deserialize<'de>>(&self, data: &'de [u8]) -> Result<T> {
-        self.deserialize_inner(data, None)
+        self.deserialize_inner(data, None, &[])
     }
 
     /// Deserializes a typed value, consuming out-of-band `buffers` in order.
@@ -179,13 +179,25 @@ impl Fory {
         buffers: &'de [B],
     ) -> Result<T> {
         let bufs: Vec<&'de [u8]> = buffers.iter().map(|b| b.as_ref()).collect();
-        self.deserialize_inner(data, Some(bufs))
+        self.deserialize_inner(data, Some(bufs), &[])
+    }
+
+    /// Like [`Fory::deserialize_with_buffers`] with `Bytes` buffers: `Bytes`
+    /// fields share them (reference-counted, no copy); borrowed fields point into them.
+    pub fn deserialize_with_shared_buffers<'de, T: Deserialize<'de>>(
+        &self,
+        data: &'de [u8],
+        buffers: &'de [Bytes],
+    ) -> Result<T> {
+        let bufs: Vec<&'de [u8]> = buffers.iter().map(|b| b.as_ref()).collect();
+        self.deserialize_inner(data, Some(bufs), buffers)
     }
 
     fn deserialize_inner<'de, T: Deserialize<'de>>(
         &self,
         data: &'de [u8],
         buffers: Option<Vec<&'de [u8]>>,
+        shared: &'de [Bytes],
     ) -> Result<T> {
         let mut r = Reader::new(data);
         let h = r.u8()?;
@@ -215,7 +227,7 @@ impl Fory {
             }
             _ => {}
         }
-        let mut ctx = ReadContext::new(r, self.cfg, oob, buffers.unwrap_or_default());
+        let mut ctx = ReadContext::new(r, self.cfg, oob, buffers.unwrap_or_default(), shared);
         let v = read_full::<T>(&mut ctx)?;
         ctx.finish()?;
         Ok(v)

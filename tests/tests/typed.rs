@@ -245,3 +245,26 @@ fn out_of_band_buffers_are_zero_copy() {
         Err(Error::OutOfBand { .. })
     ));
 }
+
+#[test]
+fn bytes_fields_share_supplied_buffers() {
+    let f = Fory::builder().build();
+    let data = vec![bytes::Bytes::from(vec![5u8; 4096]), bytes::Bytes::from_static(b"tiny")];
+    let mut out = Vec::new();
+    let stream = f
+        .serialize_with_callback(&data, |b| {
+            out.push(b.to_bytes());
+            Placement::OutOfBand
+        })
+        .unwrap();
+    // to_bytes() of a borrowed buffer copies once; the decoder then shares that copy
+    let back: Vec<bytes::Bytes> = f.deserialize_with_shared_buffers(&stream, &out).unwrap();
+    assert_eq!(back, data);
+    assert_eq!(back[0].as_ptr(), out[0].as_ptr());
+    assert_eq!(back[1].as_ptr(), out[1].as_ptr());
+    // from plain slices a `Bytes` field copies
+    let slices: Vec<&[u8]> = out.iter().map(|b| &b[..]).collect();
+    let copied: Vec<bytes::Bytes> = f.deserialize_with_buffers(&stream, &slices).unwrap();
+    assert_eq!(copied, data);
+    assert_ne!(copied[0].as_ptr(), out[0].as_ptr());
+}

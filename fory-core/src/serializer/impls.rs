@@ -278,9 +278,17 @@ impl Serialize for Bytes {
         ctx.write_buffer(self)
     }
 }
+/// `Bytes` shares an out-of-band buffer supplied as `Bytes` (no copy); other
+/// sources are copied once.
 impl<'de> Deserialize<'de> for Bytes {
     fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
-        Ok(Bytes::copy_from_slice(ctx.read_buffer()?))
+        match ctx.read_buffer_ref()? {
+            super::BufferRef::OutOfBand(i, b) => match ctx.shared_buffer(i) {
+                Some(shared) => Ok(shared.clone()),
+                None => Ok(Bytes::copy_from_slice(b)),
+            },
+            super::BufferRef::InBand(b) => Ok(Bytes::copy_from_slice(b)),
+        }
     }
 }
 

@@ -71,10 +71,10 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
     pub fn write_buffer(&mut self, data: &'a [u8]) -> Result<()> {
         let len =
             u32::try_from(data.len()).map_err(|_| Error::encode("buffer larger than 4 GiB"))?;
-        let placement = match self.callback.as_mut() {
-            None => None,
-            Some(cb) => Some(cb(BufferObject::from_slice(data))),
-        };
+        let placement = self
+            .callback
+            .as_mut()
+            .map(|cb| cb(BufferObject::from_slice(data)));
         let mut w = self.writer();
         match placement {
             None => {
@@ -134,18 +134,49 @@ pub struct ReadContext<'de> {
     oob: bool,
     buffers: Vec<&'de [u8]>,
     next_buffer: usize,
+    shared: &'de [bytes::Bytes],
     refs: Vec<Option<Rc<dyn Any>>>,
     depth: usize,
 }
 
+/// Where a buffer object's bytes are.
+#[derive(Debug, Clone, Copy)]
+pub enum BufferRef<'de> {
+    /// Inside the main stream.
+    InBand(&'de [u8]),
+    /// Supplied buffer number `index`.
+    OutOfBand(usize, &'de [u8]),
+}
+
+impl<'de> BufferRef<'de> {
+    /// The bytes.
+    pub fn bytes(self) -> &'de [u8] {
+        match self {
+            BufferRef::InBand(b) | BufferRef::OutOfBand(_, b) => b,
+        }
+    }
+}
+
 impl<'de> ReadContext<'de> {
-    pub(crate) fn new(r: Reader<'de>, cfg: Config, oob: bool, buffers: Vec<&'de [u8]>) -> Self {
+    /// The supplied buffer `i` as shared `Bytes`, when buffers were given as `Bytes`.
+    pub fn shared_buffer(&self, i: usize) -> Option<&bytes::Bytes> {
+        self.shared.get(i)
+    }
+
+    pub(crate) fn new(
+        r: Reader<'de>,
+        cfg: Config,
+        oob: bool,
+        buffers: Vec<&'de [u8]>,
+        shared: &'de [bytes::Bytes],
+    ) -> Self {
         ReadContext {
             r,
             cfg,
             oob,
             buffers,
             next_buffer: 0,
+            shared,
             refs: Vec::new(),
             depth: 0,
         }
@@ -181,6 +212,11 @@ impl<'de> ReadContext<'de> {
     /// Reads a buffer object: borrowed from the stream (in-band) or from the
     /// next supplied buffer (out-of-band). Never copies.
     pub fn read_buffer(&mut self) -> Result<&'de [u8]> {
+        self.read_buffer_ref().map(BufferRef::bytes)
+    }
+
+    /// Like [`ReadContext::read_buffer`], saying where the bytes are.
+    pub fn read_buffer_ref(&mut self) -> Result<BufferRef<'de>> {
         let pos = self.r.pos();
         if self.oob {
             match self.r.u8()? {
@@ -194,7 +230,7 @@ impl<'de> ReadContext<'de> {
                         ))
                     })?;
                     self.next_buffer += 1;
-                    return Ok(b);
+                    return Ok(BufferRef::OutOfBand(i, b));
                 }
                 f => {
                     return Err(Error::InvalidFlag {
@@ -207,7 +243,7 @@ impl<'de> ReadContext<'de> {
         }
         let len = self.r.var_u32()? as u64;
         let len = self.r.ensure("binary length", len)?;
-        self.r.take(len)
+        Ok(BufferRef::InBand(self.r.take(len)?))
     }
 
     /// Reads a ref/null flag. `Ok(None)` = null.
@@ -410,10 +446,7 @@ pub fn read_full<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) -> Result
 }
 
 /// Writes flag + type meta + body (a root or dynamic position).
-pub fn write_full<'a, T: Serialize + ?Sized>(v: &'a T, ctx: &mut WriteContext<'a, '_>) -> Result<()>
-where
-    T: Sized,
-{
+pub fn write_full<'a, T: Serialize>(v: &'a T, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
     if v.write_flag(ctx)? {
         T::write_type_meta(ctx)?;
         ctx.enter()?;
