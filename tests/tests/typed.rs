@@ -249,7 +249,10 @@ fn out_of_band_buffers_are_zero_copy() {
 #[test]
 fn bytes_fields_share_supplied_buffers() {
     let f = Fory::builder().build();
-    let data = vec![bytes::Bytes::from(vec![5u8; 4096]), bytes::Bytes::from_static(b"tiny")];
+    let data = vec![
+        bytes::Bytes::from(vec![5u8; 4096]),
+        bytes::Bytes::from_static(b"tiny"),
+    ];
     let mut out = Vec::new();
     let stream = f
         .serialize_with_callback(&data, |b| {
