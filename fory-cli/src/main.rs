@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use fory_cli::conform::{self, OobPolicy};
-use fory_cli::typed_json;
-use fory_core::{Fory, Schema};
+use fory_cli::{inspect, typed_json};
+use fory_core::{Config, Fory, Schema};
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +39,28 @@ struct ModeArgs {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// The main job: a realistic payload round-tripped out-of-band through files, zero-copy.
+    Demo {
+        /// Number of binary columns.
+        #[arg(long, default_value_t = 4)]
+        columns: usize,
+        /// MiB per column.
+        #[arg(long, default_value_t = 32)]
+        column_mib: usize,
+        /// Keep the files in this directory (default: a temporary one, removed afterwards).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Print an annotated dump of a stream: offsets, bytes and what they mean.
+    Inspect {
+        /// The stream.
+        file: PathBuf,
+        /// Out-of-band buffers, in order (only their sizes are used).
+        #[arg(long = "oob")]
+        oob: Vec<PathBuf>,
+        #[command(flatten)]
+        mode: ModeArgs,
+    },
     /// Decode a stream to typed JSON.
     Decode {
         /// The stream.
@@ -96,6 +118,47 @@ fn fory(mode: &ModeArgs) -> Result<Fory, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.cmd {
+        Cmd::Inspect { file, oob, mode } => {
+            let data = fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let oob_sizes = if oob.is_empty() {
+                None
+            } else {
+                Some(
+                    oob.iter()
+                        .map(|p| {
+                            fs::metadata(p)
+                                .map(|m| m.len() as usize)
+                                .map_err(|e| format!("{}: {e}", p.display()))
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                )
+            };
+            let opts = inspect::Options {
+                config: Config {
+                    ref_tracking: mode.ref_tracking,
+                    compatible: mode.compatible,
+                    ..Config::default()
+                },
+                schema: load_schema(mode.types.as_deref())?,
+                oob_sizes,
+            };
+            let report = inspect::inspect(&data, &opts);
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out
+                .write_all(report.text.as_bytes())
+                .and_then(|()| out.flush())
+            {
+                // `fory inspect big.bin | head` is not an error.
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(format!("stdout: {e}"));
+                }
+            }
+            Ok(if report.error.is_some() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Cmd::Decode { file, oob, mode } => {
             let f = fory(&mode)?;
             let data = fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -143,6 +206,33 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 bufs.len()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Demo {
+            columns,
+            column_mib,
+            dir,
+        } => {
+            let (path, temp) = match dir {
+                Some(d) => (d, false),
+                None => (
+                    std::env::temp_dir().join(format!("fory-demo-{}", std::process::id())),
+                    true,
+                ),
+            };
+            fs::create_dir_all(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let report = fory_cli::demo::run(&path, columns, column_mib << 20);
+            if let Ok(r) = &report {
+                fory_cli::demo::print(r, &path);
+            }
+            if temp {
+                let _ = fs::remove_dir_all(&path);
+            }
+            let r = report?;
+            Ok(if r.zero_copy_verified {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Cmd::Conform { dir, emit, only } => {
             let results = conform::run(&dir, emit.as_deref(), &only)?;
