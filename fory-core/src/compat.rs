@@ -12,11 +12,15 @@
 //! 3. **Map null entries**: the non-null side of a null entry has the TRACK
 //!    bit and a full ref envelope (`18 01 11 ff 15 04 61`), like pyfory; Rust
 //!    writes `10 15 ..`. Both are read.
-//! 4. **Root ref flag**: with reference tracking on, every root value is
-//!    written `00` (REF_VALUE) when its type is trackable, `ff` otherwise.
+//! 4. **Root ref flag**: with reference tracking on, pyfory's generic reference
+//!    writer gives every non-null root value `00` (REF_VALUE, id 0), even ints
+//!    and strings, and so does the non-null side of a map null entry; the
+//!    dynamic encoder does the same (the Rust peer writes `ff` there).
 //!    Readers accept `00` or `ff` anywhere a value may stand.
 //! 5. **Strings** are written Latin-1 when every char fits, else UTF-8 (pyfory
-//!    picks UTF-16 for BMP text). All three codings are read.
+//!    picks UTF-16 for BMP text). All three codings are read. This is the only
+//!    difference left between our re-encodings of the 514 conformance cases and
+//!    pyfory's bytes (506 identical).
 //! 6. **Empty collections** have no header byte (the spec's pitfall #7 is wrong).
 //! 7. **varuint64** uses a 9th byte carrying 8 bits (never 10 bytes).
 //! 8. **Field names in TypeDefs** are written as declared (pyfory writes the

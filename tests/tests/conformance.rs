@@ -78,3 +78,38 @@ fn pyfory_reads_our_reencodings() {
     assert_eq!(stdout.lines().last(), Some("514 passed, 0 failed"));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn reencodings_are_byte_identical_except_string_coding() {
+    let out = std::env::temp_dir().join(format!("fory-ident-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let results = fory_cli::conform::run(&vectors_dir(), Some(&out), &[]).expect("run");
+    assert!(results.iter().all(|r| r.failure.is_none()));
+    let mut differ = Vec::new();
+    for r in &results {
+        let ours = std::fs::read(out.join(format!("{}.bin", r.name))).unwrap();
+        let theirs = std::fs::read(vectors_dir().join(format!("{}.bin", r.name))).unwrap();
+        if ours != theirs {
+            differ.push(r.name.clone());
+        }
+    }
+    // pyfory writes BMP text as UTF-16, we write UTF-8 (both legal); nothing else may differ.
+    let allowed = [
+        "string_cjk",
+        "string_cyrillic_greek",
+        "string_bmp_max",
+        "string_long_cjk_40000",
+        "list_strings",
+        "list_strings__ref",
+        "set_strings",
+        "set_strings__ref",
+    ];
+    for d in &differ {
+        assert!(
+            allowed.contains(&d.as_str()),
+            "{d}: our bytes differ from pyfory's"
+        );
+    }
+    assert_eq!(results.len() - differ.len(), 506);
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -271,3 +271,21 @@ fn bytes_fields_share_supplied_buffers() {
     assert_eq!(copied, data);
     assert_ne!(copied[0].as_ptr(), out[0].as_ptr());
 }
+
+#[test]
+fn tuples_are_lists() {
+    let f = Fory::builder().build();
+    // the Rust peer's bytes for (1i32, "a"), with our Latin-1 string
+    assert_eq!(hex_of(&f, &(1i32, "a".to_string())), "01ff1602000502150461");
+    // pyfory's tuple (1, 'a') reads as (i64, String)
+    let t: (i64, String) = f.deserialize(&vector("pyquirk_tuple_as_list")).unwrap();
+    assert_eq!(t, (1, "a".to_string()));
+    let v = (Some(2u8), None::<String>, vec![1.5f64], 'x' as u32);
+    let back: (Option<u8>, Option<String>, Vec<f64>, u32) =
+        f.deserialize(&f.serialize(&v).unwrap()).unwrap();
+    assert_eq!(back, v);
+    assert!(matches!(
+        f.deserialize::<(i64,)>(&vector("pyquirk_tuple_as_list")),
+        Err(Error::InvalidData { .. })
+    ));
+}

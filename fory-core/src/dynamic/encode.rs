@@ -78,7 +78,7 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
             return Ok(());
         }
         // pyfory writes REF_VALUE at the root for every value when tracking.
-        self.write_any_with_flag(v, self.cfg.ref_tracking, true)
+        self.write_flagged(v, self.cfg.ref_tracking, true, None, true)
     }
 
     fn collect_shared(&mut self, v: &'v Value) {
@@ -170,6 +170,21 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
 
     /// Writes `v` with a leading ref/null flag, its type meta and body.
     fn write_any_with_flag(&mut self, v: &'v Value, tracking: bool, with_meta: bool) -> Result<()> {
+        self.write_flagged(v, tracking, with_meta, None, false)
+    }
+
+    /// The general form: `decl` is the schema type of the body (declared
+    /// element or field types); `force` takes a reference id for any value,
+    /// as pyfory's generic reference writer does at the root and in map null
+    /// entries.
+    fn write_flagged(
+        &mut self,
+        v: &'v Value,
+        tracking: bool,
+        with_meta: bool,
+        decl: Option<&FieldType>,
+        force: bool,
+    ) -> Result<()> {
         match v {
             Value::Null => {
                 self.w().u8(ref_flag::NULL);
@@ -195,19 +210,25 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
                     let wire = self.next_ref;
                     self.next_ref += 1;
                     self.shared_ids.insert(*id, wire);
-                    self.write_meta_and_body(inner, with_meta)
+                    if with_meta {
+                        self.write_type_meta(inner)?;
+                    }
+                    self.write_body(inner, decl)
                 } else {
-                    self.write_any_with_flag(inner, tracking, with_meta)
+                    self.write_flagged(inner, tracking, with_meta, decl, force)
                 }
             }
             v => {
-                if tracking && self.trackable(v) {
+                if tracking && (force || self.trackable(v)) {
                     self.w().u8(ref_flag::REF_VALUE);
                     self.next_ref += 1;
                 } else {
                     self.w().u8(ref_flag::NOT_NULL);
                 }
-                self.write_meta_and_body(v, with_meta)
+                if with_meta {
+                    self.write_type_meta(v)?;
+                }
+                self.write_body(v, decl)
             }
         }
     }
@@ -577,7 +598,7 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
         }
         let dynamic = self.is_dynamic(t);
         if runtime_ref {
-            return self.write_any_with_flag(v, true, dynamic);
+            return self.write_flagged(v, true, dynamic, (!dynamic).then_some(t), false);
         }
         if t.nullable {
             if v.is_null() {
@@ -654,7 +675,7 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
             self.w().u8(header);
             for item in items {
                 if tracking {
-                    self.write_any_with_flag(item, true, false)?;
+                    self.write_flagged(item, true, false, Some(e), false)?;
                 } else if has_null {
                     if item.is_null() {
                         self.w().u8(ref_flag::NULL);
@@ -803,7 +824,7 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
         decl: Option<&FieldType>,
     ) -> Result<()> {
         if track {
-            return self.write_any_with_flag(v, true, false);
+            return self.write_flagged(v, true, false, decl, false);
         }
         self.write_body(v.unshared(), decl)
     }
@@ -849,7 +870,7 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
     fn write_null_entry_side(&mut self, v: &'v Value, decl: Option<&FieldType>) -> Result<()> {
         match decl {
             Some(t) => self.write_body(v.unshared(), Some(t)),
-            None => self.write_any_with_flag(v, self.cfg.ref_tracking, true),
+            None => self.write_flagged(v, self.cfg.ref_tracking, true, None, true),
         }
     }
 }

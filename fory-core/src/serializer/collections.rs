@@ -392,3 +392,106 @@ macro_rules! map_impl {
 
 map_impl!(HashMap, Eq, Hash);
 map_impl!(BTreeMap, Ord);
+
+/// Tuples are LISTs of mixed types (as in pyfory and the Rust peer):
+/// header `00` (or with null / tracking bits), each element with its own type meta.
+macro_rules! tuple_impl {
+    ($n:expr; $($name:ident $idx:tt),+) => {
+        impl<$($name: ForyType),+> ForyType for ($($name,)+) {
+            fn type_id() -> TypeId {
+                tid::LIST
+            }
+        }
+        impl<$($name: Serialize),+> Serialize for ($($name,)+) {
+            fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                let has_null = false $(|| self.$idx.is_none())+;
+                let track = false $(|| tracking::<$name>(ctx))+;
+                let mut header = 0u8;
+                if has_null {
+                    header |= lh::HAS_NULL;
+                }
+                if track {
+                    header |= lh::TRACKING_REF;
+                }
+                let mut w = ctx.writer();
+                w.var_u32($n);
+                w.u8(header);
+                ctx.enter()?;
+                $(
+                    if (track || has_null) && !self.$idx.write_flag(ctx)? {
+                        // null or back-reference: nothing follows
+                    } else {
+                        $name::write_type_meta(ctx)?;
+                        self.$idx.write_body(ctx)?;
+                    }
+                )+
+                ctx.leave();
+                Ok(())
+            }
+        }
+        impl<'de, $($name: Deserialize<'de>),+> Deserialize<'de> for ($($name,)+) {
+            fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+                let pos = ctx.reader().pos();
+                let len = ctx.reader().var_u32()?;
+                if len != $n {
+                    return Err(Error::invalid(pos, format!("a {}-tuple cannot be read from a list of {len}", $n)));
+                }
+                let hpos = ctx.reader().pos();
+                let h = ctx.reader().u8()?;
+                if h & (lh::RESERVED | lh::DECL_ELEMENT_TYPE) != 0 {
+                    return Err(Error::InvalidFlag { what: "tuple list header", found: h, offset: hpos });
+                }
+                let flags = h & (lh::TRACKING_REF | lh::HAS_NULL) != 0;
+                let same = if h & lh::SAME_TYPE != 0 {
+                    let p = ctx.reader().pos();
+                    Some((p, ctx.reader().u8()?))
+                } else {
+                    None
+                };
+                ctx.enter()?;
+                let v = ($(tuple_elem::<$name>(ctx, flags, same)?,)+);
+                ctx.leave();
+                Ok(v)
+            }
+        }
+    };
+}
+
+fn tuple_elem<'de, T: Deserialize<'de>>(
+    ctx: &mut ReadContext<'de>,
+    flags: bool,
+    same: Option<(usize, TypeId)>,
+) -> Result<T> {
+    let flag = if flags {
+        match ctx.read_flag()? {
+            None => return T::from_null(ctx),
+            Some(f) => f,
+        }
+    } else {
+        Flag::Value
+    };
+    if let Flag::Ref(_) = flag {
+        return T::read_after_flag(ctx, flag, T::type_id());
+    }
+    let id = match same {
+        Some((pos, id)) => {
+            if !T::accepts(id) {
+                return Err(Error::TypeMismatch {
+                    expected: std::any::type_name::<T>().into(),
+                    found: tid::name(id as u32).unwrap_or("an unknown type").into(),
+                    offset: pos,
+                });
+            }
+            id
+        }
+        None => read_type_meta::<T>(ctx)?,
+    };
+    T::read_after_flag(ctx, flag, id)
+}
+
+tuple_impl!(1; A 0);
+tuple_impl!(2; A 0, B 1);
+tuple_impl!(3; A 0, B 1, C 2);
+tuple_impl!(4; A 0, B 1, C 2, D 3);
+tuple_impl!(5; A 0, B 1, C 2, D 3, E 4);
+tuple_impl!(6; A 0, B 1, C 2, D 3, E 4, F 5);
