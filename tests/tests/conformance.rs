@@ -113,3 +113,25 @@ fn reencodings_are_byte_identical_except_string_coding() {
     assert_eq!(results.len() - differ.len(), 506);
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn compatible_structs_decode_from_their_typedef_alone() {
+    let fory = fory_core::Fory::builder().compatible(true).build(); // no schema at all
+    let bytes = std::fs::read(vectors_dir().join("struct_line_full__compat.bin")).unwrap();
+    let v = fory.deserialize_value(&bytes).unwrap();
+    let fory_core::Value::Struct(s) = v else {
+        panic!("{v:?}")
+    };
+    assert_eq!(s.type_name, "example.Line");
+    let names: Vec<_> = s.fields.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["a", "b", "counts", "note", "tags"]);
+    let Some(fory_core::Value::Struct(a)) = s.get("a") else {
+        panic!()
+    };
+    assert_eq!(a.type_name, "example.Point");
+    assert_eq!(a.get("x"), Some(&fory_core::Value::VarInt32(1)));
+    assert_eq!(
+        s.get("note"),
+        Some(&fory_core::Value::String("note".into()))
+    );
+}

@@ -116,3 +116,61 @@ fn pyfory_out_of_band_vectors_as_typed_values() {
         .unwrap();
     assert_eq!(ours, read("oob_list_bytes__alternate.bin"));
 }
+
+/// A plugin-style buffer whose bytes live in several chunks (non-contiguous).
+struct Chunked(Vec<Vec<u8>>);
+
+impl fory_core::OutOfBand for Chunked {
+    fn total_bytes(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+    fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.0.iter().try_for_each(|c| w.write_all(c))
+    }
+    fn as_contiguous(&self) -> std::borrow::Cow<'_, [u8]> {
+        std::borrow::Cow::Owned(self.0.concat())
+    }
+}
+
+impl fory_core::ForyType for Chunked {
+    fn type_id() -> fory_core::wire::type_id::TypeId {
+        fory_core::wire::type_id::BINARY
+    }
+}
+
+impl fory_core::Serialize for Chunked {
+    fn write_body<'a>(
+        &'a self,
+        ctx: &mut fory_core::serializer::WriteContext<'a, '_>,
+    ) -> fory_core::Result<()> {
+        ctx.write_buffer_object(self)
+    }
+}
+
+#[test]
+fn non_contiguous_buffer_objects() {
+    let fory = Fory::builder().build();
+    let v = Chunked(vec![vec![1, 2], vec![], vec![3, 4, 5]]);
+    // no callback: streamed in-band with write_to
+    let plain = fory.serialize(&v).unwrap();
+    assert_eq!(hex::encode(&plain), "01ff29050102030405");
+    // out-of-band: the callback gathers a contiguous view once, or streams with write_to
+    let mut seen = Vec::new();
+    let oob = fory
+        .serialize_with_callback(&v, |b| {
+            assert_eq!(b.total_bytes(), 5);
+            assert_eq!(b.as_bytes(), [1, 2, 3, 4, 5]);
+            let mut streamed = Vec::new();
+            b.write_to(&mut streamed).unwrap();
+            seen.push(streamed);
+            Placement::OutOfBand
+        })
+        .unwrap();
+    assert_eq!(hex::encode(&oob), "03ff2900");
+    let back: Vec<u8> = fory.deserialize_with_buffers(&oob, &seen).unwrap();
+    assert_eq!(back, [1, 2, 3, 4, 5]);
+    let inband = fory
+        .serialize_with_callback(&v, |_| Placement::InBand)
+        .unwrap();
+    assert_eq!(hex::encode(&inband), "03ff2901050102030405");
+}

@@ -91,6 +91,37 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
         Ok(())
     }
 
+    /// Writes any [`OutOfBand`](crate::OutOfBand) object (plugin types, non-contiguous data):
+    /// the callback sees it as a [`BufferObject`]; in-band bytes are streamed
+    /// into the output with `write_to`, without a second full copy.
+    pub fn write_buffer_object(&mut self, obj: &'a dyn crate::OutOfBand) -> Result<()> {
+        let len = u32::try_from(obj.total_bytes())
+            .map_err(|_| Error::encode("buffer larger than 4 GiB"))?;
+        let placement = self
+            .callback
+            .as_mut()
+            .map(|cb| cb(BufferObject::from_dyn(obj)));
+        match placement {
+            Some(Placement::OutOfBand) => {
+                self.writer().u8(0);
+                return Ok(());
+            }
+            Some(Placement::InBand) => self.writer().u8(1),
+            None => {}
+        }
+        self.writer().var_u32(len);
+        let before = self.out.len();
+        self.out.reserve(len as usize);
+        obj.write_to(&mut self.out)
+            .map_err(|e| Error::encode(format!("buffer object write_to failed: {e}")))?;
+        if self.out.len() - before != len as usize {
+            return Err(Error::encode(
+                "buffer object wrote a different number of bytes than total_bytes()",
+            ));
+        }
+        Ok(())
+    }
+
     /// Writes a ref flag for a shared object at `ptr`; returns true when the
     /// body must follow (first occurrence).
     pub fn write_ref(&mut self, ptr: usize) -> bool {

@@ -164,3 +164,21 @@ mod chrono_conv {
         }
     }
 }
+
+#[cfg(all(test, feature = "chrono"))]
+mod chrono_tests {
+    use super::*;
+
+    #[test]
+    fn chrono_round_trips() {
+        let d = chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
+        let ours = Date::from(d);
+        assert_eq!(ours.days, 19724);
+        assert_eq!(chrono::NaiveDate::try_from(ours).unwrap(), d);
+        let t = chrono::DateTime::from_timestamp(-1, 500_000_000).unwrap();
+        let ts = Timestamp::from(t);
+        assert_eq!((ts.seconds, ts.nanos), (-1, 500_000_000));
+        assert_eq!(chrono::DateTime::<chrono::Utc>::try_from(ts).unwrap(), t);
+        assert!(chrono::NaiveDate::try_from(Date { days: i64::MAX }).is_err());
+    }
+}
