@@ -7,16 +7,28 @@ use crate::dynamic::encode::Encoder;
 use crate::dynamic::Config;
 use crate::error::{Error, Result};
 use crate::oob::{BufferObject, Placement};
+use std::sync::Arc;
+
+use crate::registry::Registry;
 use crate::schema::{Schema, TypeDecl};
+use crate::serializer::structs::ForyStruct;
 use crate::serializer::{read_full, write_full, Deserialize, ReadContext, Serialize, WriteContext};
 use crate::value::Value;
 use crate::wire::{header, Reader};
 
-/// A configured Fory instance. Cheap to share (`Send + Sync`).
-#[derive(Debug, Clone, Default)]
+/// A configured Fory instance. Cheap to clone and share (`Send + Sync`).
+#[derive(Debug, Clone)]
 pub struct Fory {
     cfg: Config,
-    schema: Schema,
+    reg: Arc<Registry>,
+    /// A registration problem found at build time, reported by every call.
+    broken: Option<Error>,
+}
+
+impl Default for Fory {
+    fn default() -> Self {
+        Fory::builder().build()
+    }
 }
 
 /// Builds a [`Fory`].
@@ -57,11 +69,30 @@ impl ForyBuilder {
         Ok(self)
     }
 
-    /// The configured instance.
+    /// Registers a struct type (derived or hand-written [`ForyStruct`]).
+    pub fn register_struct<T: ForyStruct>(mut self) -> Result<Self> {
+        self.schema.add(TypeDecl::Struct(T::decl()))?;
+        Ok(self)
+    }
+
+    /// The configured instance. A schema that refers to undeclared types
+    /// makes every later call return that error.
     pub fn build(self) -> Fory {
-        Fory {
-            cfg: self.cfg,
-            schema: self.schema,
+        let built = self
+            .schema
+            .validate()
+            .and_then(|_| Registry::new(self.schema.clone(), self.cfg));
+        match built {
+            Ok(reg) => Fory {
+                cfg: self.cfg,
+                reg: Arc::new(reg),
+                broken: None,
+            },
+            Err(e) => Fory {
+                cfg: self.cfg,
+                reg: Arc::new(Registry::new(Schema::new(), self.cfg).unwrap_or_default()),
+                broken: Some(e),
+            },
         }
     }
 }
@@ -72,6 +103,13 @@ impl Fory {
         ForyBuilder::default()
     }
 
+    fn check(&self) -> Result<()> {
+        match &self.broken {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
     /// The wire settings.
     pub fn config(&self) -> Config {
         self.cfg
@@ -79,12 +117,13 @@ impl Fory {
 
     /// The registered user types.
     pub fn schema(&self) -> &Schema {
-        &self.schema
+        self.reg.schema()
     }
 
     /// Serializes a dynamic value.
     pub fn serialize_value(&self, v: &Value) -> Result<Vec<u8>> {
-        let mut enc = Encoder::new(Vec::new(), &self.schema, self.cfg, None);
+        self.check()?;
+        let mut enc = Encoder::new(Vec::new(), self.reg.schema(), self.cfg, None);
         enc.write_root(v)?;
         Ok(enc.out)
     }
@@ -95,15 +134,17 @@ impl Fory {
         v: &'v Value,
         mut callback: impl FnMut(BufferObject<'v>) -> Placement,
     ) -> Result<Vec<u8>> {
+        self.check()?;
         let cb: &mut dyn FnMut(BufferObject<'v>) -> Placement = &mut callback;
-        let mut enc = Encoder::new(Vec::new(), &self.schema, self.cfg, Some(cb));
+        let mut enc = Encoder::new(Vec::new(), self.reg.schema(), self.cfg, Some(cb));
         enc.write_root(v)?;
         Ok(enc.out)
     }
 
     /// Deserializes a stream written without a buffer callback.
     pub fn deserialize_value(&self, data: &[u8]) -> Result<Value> {
-        Decoder::new(data, &self.schema, self.cfg, None)?.read_root()
+        self.check()?;
+        Decoder::new(data, self.reg.schema(), self.cfg, None)?.read_root()
     }
 
     /// Deserializes a stream written with a buffer callback, consuming
@@ -113,11 +154,12 @@ impl Fory {
         data: &[u8],
         buffers: &[B],
     ) -> Result<Value> {
+        self.check()?;
         let bufs: Vec<InputBuffer<'_>> = buffers
             .iter()
             .map(|b| InputBuffer::Borrowed(b.as_ref()))
             .collect();
-        Decoder::new(data, &self.schema, self.cfg, Some(&bufs))?.read_root()
+        Decoder::new(data, self.reg.schema(), self.cfg, Some(&bufs))?.read_root()
     }
 
     /// Like [`Fory::deserialize_value_with_buffers`], but binary values share
@@ -127,17 +169,19 @@ impl Fory {
         data: &[u8],
         buffers: &[Bytes],
     ) -> Result<Value> {
+        self.check()?;
         let bufs: Vec<InputBuffer<'_>> = buffers
             .iter()
             .map(|b| InputBuffer::Shared(b.clone()))
             .collect();
-        Decoder::new(data, &self.schema, self.cfg, Some(&bufs))?.read_root()
+        Decoder::new(data, self.reg.schema(), self.cfg, Some(&bufs))?.read_root()
     }
 }
 
 impl Fory {
     /// Serializes a typed value.
     pub fn serialize<T: Serialize>(&self, value: &T) -> Result<Vec<u8>> {
+        self.check()?;
         let mut out = Vec::new();
         self.serialize_into(value, &mut out)?;
         Ok(out)
@@ -145,7 +189,8 @@ impl Fory {
 
     /// Serializes a typed value, appending to `out`.
     pub fn serialize_into<T: Serialize>(&self, value: &T, out: &mut Vec<u8>) -> Result<()> {
-        let mut ctx = WriteContext::new(std::mem::take(out), self.cfg, None);
+        self.check()?;
+        let mut ctx = WriteContext::new(std::mem::take(out), self.cfg, self.reg.clone(), None);
         ctx.writer().u8(header::XLANG);
         write_full(value, &mut ctx)?;
         *out = ctx.finish();
@@ -159,8 +204,9 @@ impl Fory {
         value: &'a T,
         mut callback: impl FnMut(BufferObject<'a>) -> Placement,
     ) -> Result<Vec<u8>> {
+        self.check()?;
         let cb: &mut dyn FnMut(BufferObject<'a>) -> Placement = &mut callback;
-        let mut ctx = WriteContext::new(Vec::new(), self.cfg, Some(cb));
+        let mut ctx = WriteContext::new(Vec::new(), self.cfg, self.reg.clone(), Some(cb));
         ctx.writer().u8(header::XLANG | header::OUT_OF_BAND);
         write_full(value, &mut ctx)?;
         Ok(ctx.finish())
@@ -199,6 +245,7 @@ impl Fory {
         buffers: Option<Vec<&'de [u8]>>,
         shared: &'de [Bytes],
     ) -> Result<T> {
+        self.check()?;
         let mut r = Reader::new(data);
         let h = r.u8()?;
         if h & header::RESERVED != 0 {
@@ -227,7 +274,14 @@ impl Fory {
             }
             _ => {}
         }
-        let mut ctx = ReadContext::new(r, self.cfg, oob, buffers.unwrap_or_default(), shared);
+        let mut ctx = ReadContext::new(
+            r,
+            self.cfg,
+            oob,
+            buffers.unwrap_or_default(),
+            shared,
+            self.reg.clone(),
+        );
         let v = read_full::<T>(&mut ctx)?;
         ctx.finish()?;
         Ok(v)

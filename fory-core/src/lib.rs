@@ -18,6 +18,7 @@ pub mod dynamic;
 pub mod error;
 pub mod fory;
 pub mod oob;
+pub mod registry;
 pub mod schema;
 pub mod serializer;
 pub mod value;

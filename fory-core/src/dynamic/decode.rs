@@ -15,7 +15,7 @@ use crate::schema::{
     to_snake_case, EnumDecl, FieldType, Registration, Schema, StructDecl, TypeDecl, TypeExpr,
 };
 use crate::value::{DenseArray, EnumValue, StructValue, Value};
-use crate::wire::meta_string::{self, Context, Encoding};
+use crate::wire::meta_string;
 use crate::wire::type_id::{self as tid, TypeId};
 use crate::wire::typedef::{FieldId, TypeDef, TypeDefKind, WireType};
 use crate::wire::{header, list_header as lh, map_header as mh, ref_flag, Reader};
@@ -69,7 +69,7 @@ pub struct Decoder<'de, 's> {
     buffers: &'s [InputBuffer<'de>],
     next_buffer: usize,
     layouts: HashMap<String, Arc<StructLayout>>,
-    meta_strings: Vec<(Vec<u8>, Encoding)>,
+    meta_strings: meta_string::InlineReadTable,
     typedefs: Vec<Arc<RemoteType>>,
     ref_count: u32,
     referenced: HashSet<u32>,
@@ -216,58 +216,8 @@ impl<'de, 's> Decoder<'de, 's> {
         Ok(l)
     }
 
-    fn read_meta_string(&mut self) -> Result<(Vec<u8>, Encoding)> {
-        let pos = self.r.pos();
-        let v = self.r.var_u32()?;
-        if v & 1 == 1 {
-            let id = (v >> 1) as usize;
-            return self
-                .meta_strings
-                .get(id.wrapping_sub(1))
-                .cloned()
-                .ok_or_else(|| {
-                    Error::invalid(pos, format!("meta string reference {id} is unknown"))
-                });
-        }
-        let len = (v >> 1) as usize;
-        let entry = if len == 0 {
-            (Vec::new(), Encoding::Utf8)
-        } else if len <= 16 {
-            let e = self.r.u8()?;
-            let enc = Encoding::from_id(e).ok_or(Error::InvalidFlag {
-                what: "meta-string encoding",
-                found: e,
-                offset: pos,
-            })?;
-            let len = self.r.ensure("meta string", len as u64)?;
-            (self.r.take(len)?.to_vec(), enc)
-        } else {
-            let hash = self.r.i64()?;
-            let e = (hash & 0xff) as u8;
-            let enc = Encoding::from_id(e).ok_or(Error::InvalidFlag {
-                what: "meta-string encoding",
-                found: e,
-                offset: pos,
-            })?;
-            let len = self.r.ensure("meta string", len as u64)?;
-            let bytes = self.r.take(len)?.to_vec();
-            if meta_string::long_meta_string_hash(&bytes, enc) != hash {
-                return Err(Error::invalid(pos, "meta string hash mismatch"));
-            }
-            (bytes, enc)
-        };
-        self.meta_strings.push(entry.clone());
-        Ok(entry)
-    }
-
     fn read_names(&mut self) -> Result<(String, String)> {
-        let pos = self.r.pos();
-        let (nb, ne) = self.read_meta_string()?;
-        let (tb, te) = self.read_meta_string()?;
-        Ok((
-            meta_string::decode(&nb, ne, Context::Namespace, pos)?,
-            meta_string::decode(&tb, te, Context::TypeName, pos)?,
-        ))
+        meta_string::read_inline_names(&mut self.meta_strings, &mut self.r)
     }
 
     fn read_shared_typedef(&mut self) -> Result<Arc<RemoteType>> {

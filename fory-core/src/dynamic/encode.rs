@@ -30,7 +30,7 @@ pub struct Encoder<'s, 'v, 'cb> {
     cfg: Config,
     layouts: HashMap<String, Arc<StructLayout>>,
     meta_share: HashMap<String, u32>,
-    meta_strings: HashMap<(Vec<u8>, u8), u32>,
+    meta_strings: meta_string::InlineWriteTable,
     next_ref: u32,
     shared_ids: HashMap<u32, u32>,
     shared_values: HashMap<u32, &'v Value>,
@@ -346,28 +346,12 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
 
     /// Inline meta-string framing (named types outside compatible mode).
     fn write_meta_string(&mut self, s: &str, ctx: Context) -> Result<()> {
-        let enc = meta_string::choose_encoding(s, ctx, meta_string::ALL_ENCODINGS);
-        let bytes = meta_string::encode(s, enc, ctx)?;
-        let key = (bytes, enc as u8);
-        if let Some(&id) = self.meta_strings.get(&key) {
-            self.w().var_u32(((id + 1) << 1) | 1);
-            return Ok(());
-        }
-        let id = self.meta_strings.len() as u32;
-        let bytes = key.0.clone();
-        self.meta_strings.insert(key, id);
-        let mut w = self.w();
-        w.var_u32((bytes.len() as u32) << 1);
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        if bytes.len() <= 16 {
-            w.u8(enc as u8);
-        } else {
-            w.i64(meta_string::long_meta_string_hash(&bytes, enc));
-        }
-        w.bytes(&bytes);
-        Ok(())
+        meta_string::write_inline(
+            &mut self.meta_strings,
+            &mut Writer::new(&mut self.out),
+            s,
+            ctx,
+        )
     }
 
     /// Writes the body of `v`; `decl` is the schema type when known.

@@ -266,3 +266,53 @@ mod tests {
         assert_eq!(schema_hash(&decl), 47);
     }
 }
+
+/// How one struct field is framed on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldPlan {
+    /// A bool/int/float written raw (with a null flag when nullable).
+    pub primitive: bool,
+    /// A null flag precedes the value.
+    pub nullable: bool,
+    /// A ref flag precedes the value (annotation AND global tracking).
+    pub runtime_ref: bool,
+    /// Type meta precedes the body (`any`, struct fields in compatible mode,
+    /// name-registered struct fields in both modes).
+    pub dynamic: bool,
+}
+
+/// The plan of field `f` under `cfg`.
+pub fn field_plan(
+    schema: &Schema,
+    cfg: crate::Config,
+    f: &crate::schema::FieldDecl,
+    runtime_ref: bool,
+) -> FieldPlan {
+    let dynamic = match &f.ty.expr {
+        TypeExpr::Any => true,
+        TypeExpr::Named(n) => match schema.get(n).map(|d| &**d) {
+            Some(TypeDecl::Struct(s)) => {
+                cfg.compatible || matches!(s.registration, Registration::Name { .. })
+            }
+            _ => false,
+        },
+        _ => false,
+    };
+    FieldPlan {
+        primitive: is_primitive(&f.ty),
+        nullable: f.ty.nullable,
+        runtime_ref,
+        dynamic,
+    }
+}
+
+/// The plan of a remote field described by a TypeDef wire type (compatible reads).
+pub fn wire_plan(t: &WireType) -> FieldPlan {
+    let id = t.type_id as u8;
+    FieldPlan {
+        primitive: tid::is_primitive(id),
+        nullable: t.nullable,
+        runtime_ref: t.track_ref,
+        dynamic: id == tid::UNKNOWN || tid::is_struct(id) || id == tid::EXT || id == tid::NAMED_EXT,
+    }
+}

@@ -8,6 +8,7 @@ use std::hash::Hash;
 
 use super::{read_type_meta, Deserialize, Flag, ForyType, ReadContext, Serialize, WriteContext};
 use crate::error::{Error, Result};
+use crate::schema::{FieldType, TypeExpr};
 use crate::wire::type_id::{self as tid, TypeId};
 use crate::wire::{list_header as lh, map_header as mh};
 
@@ -20,7 +21,9 @@ pub(crate) fn write_elems<'a, T: Serialize + 'a>(
     ctx: &mut WriteContext<'a, '_>,
     len: usize,
     items: impl Iterator<Item = &'a T> + Clone,
+    declared: bool,
 ) -> Result<()> {
+    let declared = declared && T::declarable();
     let n = u32::try_from(len).map_err(|_| Error::encode("collection longer than 2^32"))?;
     ctx.writer().var_u32(n);
     if len == 0 {
@@ -35,14 +38,23 @@ pub(crate) fn write_elems<'a, T: Serialize + 'a>(
     if track {
         header |= lh::TRACKING_REF;
     }
+    if declared {
+        header |= lh::DECL_ELEMENT_TYPE;
+    }
     ctx.writer().u8(header);
-    T::write_type_meta(ctx)?;
+    if !declared {
+        T::write_type_meta(ctx)?;
+    }
     ctx.enter()?;
     for item in items {
         if (track || has_null) && !item.write_flag(ctx)? {
             continue;
         }
-        item.write_body(ctx)?;
+        if declared {
+            item.write_field_body(ctx)?;
+        } else {
+            item.write_body(ctx)?;
+        }
     }
     ctx.leave();
     Ok(())
@@ -106,10 +118,20 @@ impl<T: ForyType> ForyType for Vec<T> {
     fn type_id() -> TypeId {
         T::dense_array_type().unwrap_or(tid::LIST)
     }
+    fn field_type() -> FieldType {
+        match T::dense_array_type() {
+            Some(id) => FieldType::new(TypeExpr::Scalar(id)),
+            None => FieldType::new(TypeExpr::List(Box::new(T::field_type()))),
+        }
+    }
 }
 
-impl<T: Serialize> Serialize for Vec<T> {
-    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+trait VecExt {
+    fn write_vec<'a>(&'a self, ctx: &mut WriteContext<'a, '_>, declared: bool) -> Result<()>;
+}
+
+impl<T: Serialize> VecExt for Vec<T> {
+    fn write_vec<'a>(&'a self, ctx: &mut WriteContext<'a, '_>, declared: bool) -> Result<()> {
         if let Some(bytes) = T::slice_as_bytes(self) {
             return ctx.write_buffer(bytes);
         }
@@ -122,7 +144,16 @@ impl<T: Serialize> Serialize for Vec<T> {
             T::write_dense(self, &mut w);
             return Ok(());
         }
-        write_elems(ctx, self.len(), self.iter())
+        write_elems(ctx, self.len(), self.iter(), declared)
+    }
+}
+
+impl<T: Serialize> Serialize for Vec<T> {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        self.write_vec(ctx, false)
+    }
+    fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        self.write_vec(ctx, true)
     }
 }
 
@@ -156,10 +187,16 @@ impl<T: ForyType> ForyType for VecDeque<T> {
     fn type_id() -> TypeId {
         tid::LIST
     }
+    fn field_type() -> FieldType {
+        FieldType::new(TypeExpr::List(Box::new(T::field_type())))
+    }
 }
 impl<T: Serialize> Serialize for VecDeque<T> {
     fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
-        write_elems(ctx, self.len(), self.iter())
+        write_elems(ctx, self.len(), self.iter(), false)
+    }
+    fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        write_elems(ctx, self.len(), self.iter(), true)
     }
 }
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for VecDeque<T> {
@@ -179,10 +216,16 @@ macro_rules! set_impl {
             fn type_id() -> TypeId {
                 tid::SET
             }
+            fn field_type() -> FieldType {
+                FieldType::new(TypeExpr::Set(Box::new(T::field_type())))
+            }
         }
         impl<T: Serialize> Serialize for $set<T> {
             fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
-                write_elems(ctx, self.len(), self.iter())
+                write_elems(ctx, self.len(), self.iter(), false)
+            }
+            fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                write_elems(ctx, self.len(), self.iter(), true)
             }
         }
         impl<'de, T: Deserialize<'de> $(+ $bound)*> Deserialize<'de> for $set<T> {
@@ -209,7 +252,10 @@ fn write_entries<'a, K: Serialize + 'a, V: Serialize + 'a>(
     ctx: &mut WriteContext<'a, '_>,
     len: usize,
     entries: impl Iterator<Item = (&'a K, &'a V)>,
+    declared: bool,
 ) -> Result<()> {
+    let kdecl = declared && K::declarable();
+    let vdecl = declared && V::declarable();
     let n = u32::try_from(len).map_err(|_| Error::encode("map larger than 2^32"))?;
     ctx.writer().var_u32(n);
     let ktrack = tracking::<K>(ctx);
@@ -222,15 +268,25 @@ fn write_entries<'a, K: Serialize + 'a, V: Serialize + 'a>(
             chunk_at = None;
             let header = match (k.is_none(), v.is_none()) {
                 (true, true) => mh::KEY_HAS_NULL | mh::VALUE_HAS_NULL,
+                (true, false) if vdecl => mh::KEY_HAS_NULL | mh::VALUE_DECL_TYPE,
                 (true, false) => mh::KEY_HAS_NULL | mh::TRACKING_VALUE_REF,
+                _ if kdecl => mh::VALUE_HAS_NULL | mh::KEY_DECL_TYPE,
                 _ => mh::VALUE_HAS_NULL | mh::TRACKING_KEY_REF,
             };
             ctx.writer().u8(header);
             if !k.is_none() {
-                super::write_full(k, ctx)?;
+                if kdecl {
+                    k.write_field_body(ctx)?;
+                } else {
+                    super::write_full(k, ctx)?;
+                }
             }
             if !v.is_none() {
-                super::write_full(v, ctx)?;
+                if vdecl {
+                    v.write_field_body(ctx)?;
+                } else {
+                    super::write_full(v, ctx)?;
+                }
             }
             continue;
         }
@@ -244,11 +300,21 @@ fn write_entries<'a, K: Serialize + 'a, V: Serialize + 'a>(
                 if vtrack {
                     header |= mh::TRACKING_VALUE_REF;
                 }
+                if kdecl {
+                    header |= mh::KEY_DECL_TYPE;
+                }
+                if vdecl {
+                    header |= mh::VALUE_DECL_TYPE;
+                }
                 ctx.writer().u8(header);
                 let at = ctx.writer().len();
                 ctx.writer().u8(0);
-                K::write_type_meta(ctx)?;
-                V::write_type_meta(ctx)?;
+                if !kdecl {
+                    K::write_type_meta(ctx)?;
+                }
+                if !vdecl {
+                    V::write_type_meta(ctx)?;
+                }
                 chunk_at = Some(at);
                 chunk_len = 0;
                 at
@@ -257,10 +323,18 @@ fn write_entries<'a, K: Serialize + 'a, V: Serialize + 'a>(
         chunk_len += 1;
         ctx.writer().bytes_mut()[at] = chunk_len;
         if !ktrack || k.write_flag(ctx)? {
-            k.write_body(ctx)?;
+            if kdecl {
+                k.write_field_body(ctx)?;
+            } else {
+                k.write_body(ctx)?;
+            }
         }
         if !vtrack || v.write_flag(ctx)? {
-            v.write_body(ctx)?;
+            if vdecl {
+                v.write_field_body(ctx)?;
+            } else {
+                v.write_body(ctx)?;
+            }
         }
     }
     ctx.leave();
@@ -372,10 +446,16 @@ macro_rules! map_impl {
             fn type_id() -> TypeId {
                 tid::MAP
             }
+            fn field_type() -> FieldType {
+                FieldType::new(TypeExpr::Map(Box::new(K::field_type()), Box::new(V::field_type())))
+            }
         }
         impl<K: Serialize, V: Serialize> Serialize for $map<K, V> {
             fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
-                write_entries(ctx, self.len(), self.iter())
+                write_entries(ctx, self.len(), self.iter(), false)
+            }
+            fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                write_entries(ctx, self.len(), self.iter(), true)
             }
         }
         impl<'de, K: Deserialize<'de> $(+ $bound)*, V: Deserialize<'de>> Deserialize<'de> for $map<K, V> {
@@ -400,6 +480,9 @@ macro_rules! tuple_impl {
         impl<$($name: ForyType),+> ForyType for ($($name,)+) {
             fn type_id() -> TypeId {
                 tid::LIST
+            }
+            fn field_type() -> FieldType {
+                FieldType::new(TypeExpr::List(Box::new(FieldType::new(TypeExpr::Any))))
             }
         }
         impl<$($name: Serialize),+> Serialize for ($($name,)+) {

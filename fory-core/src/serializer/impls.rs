@@ -296,6 +296,14 @@ impl<T: ForyType> ForyType for Option<T> {
     fn type_id() -> TypeId {
         T::type_id()
     }
+    fn field_type() -> crate::schema::FieldType {
+        let mut t = T::field_type();
+        t.nullable = true;
+        t
+    }
+    fn declarable() -> bool {
+        T::declarable()
+    }
     fn trackable() -> bool {
         T::trackable()
     }
@@ -325,10 +333,19 @@ impl<T: Serialize> Serialize for Option<T> {
     fn is_none(&self) -> bool {
         self.is_none()
     }
+    fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        match self {
+            Some(v) => v.write_field_body(ctx),
+            None => Err(Error::encode("None where a body is expected")),
+        }
+    }
 }
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Option<T> {
     fn accepts(id: TypeId) -> bool {
         T::accepts(id) || id == tid::NONE
+    }
+    fn read_meta(ctx: &mut ReadContext<'de>) -> Result<TypeId> {
+        T::read_meta(ctx)
     }
     fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
         if id == tid::NONE {
@@ -351,6 +368,12 @@ impl<T: ForyType> ForyType for Box<T> {
     fn type_id() -> TypeId {
         T::type_id()
     }
+    fn field_type() -> crate::schema::FieldType {
+        T::field_type()
+    }
+    fn declarable() -> bool {
+        T::declarable()
+    }
     fn trackable() -> bool {
         T::trackable()
     }
@@ -359,6 +382,9 @@ impl<T: Serialize> Serialize for Box<T> {
     fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
         (**self).write_body(ctx)
     }
+    fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        (**self).write_field_body(ctx)
+    }
     fn write_type_meta(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
         T::write_type_meta(ctx)
     }
@@ -366,6 +392,9 @@ impl<T: Serialize> Serialize for Box<T> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Box<T> {
     fn accepts(id: TypeId) -> bool {
         T::accepts(id)
+    }
+    fn read_meta(ctx: &mut ReadContext<'de>) -> Result<TypeId> {
+        T::read_meta(ctx)
     }
     fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
         T::read_body(ctx, id).map(Box::new)
@@ -380,6 +409,12 @@ macro_rules! shared_impl {
             fn type_id() -> TypeId {
                 T::type_id()
             }
+            fn field_type() -> crate::schema::FieldType {
+                T::field_type()
+            }
+            fn declarable() -> bool {
+                T::declarable()
+            }
             fn trackable() -> bool {
                 true
             }
@@ -391,6 +426,9 @@ macro_rules! shared_impl {
             fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
                 (**self).write_body(ctx)
             }
+            fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                (**self).write_field_body(ctx)
+            }
             fn write_flag(&self, ctx: &mut WriteContext<'_, '_>) -> Result<bool> {
                 Ok(ctx.write_ref($rc::as_ptr(self) as *const u8 as usize))
             }
@@ -401,6 +439,9 @@ macro_rules! shared_impl {
         impl<'de, T: Deserialize<'de> + 'static> Deserialize<'de> for $rc<T> {
             fn accepts(id: TypeId) -> bool {
                 T::accepts(id)
+            }
+            fn read_meta(ctx: &mut ReadContext<'de>) -> Result<TypeId> {
+                T::read_meta(ctx)
             }
             fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
                 T::read_body(ctx, id).map($rc::new)

@@ -8,6 +8,8 @@
 
 mod collections;
 mod impls;
+pub mod skip;
+pub mod structs;
 pub mod types;
 
 use std::any::Any;
@@ -24,6 +26,9 @@ use crate::Config;
 pub struct WriteContext<'a, 'cb> {
     out: Vec<u8>,
     cfg: Config,
+    pub(crate) reg: std::sync::Arc<crate::registry::Registry>,
+    pub(crate) meta_share: HashMap<&'static str, u32>,
+    pub(crate) meta_strings: HashMap<(Vec<u8>, u8), u32>,
     refs: HashMap<usize, u32>,
     next_ref: u32,
     callback: Option<&'cb mut dyn FnMut(BufferObject<'a>) -> Placement>,
@@ -34,11 +39,15 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
     pub(crate) fn new(
         out: Vec<u8>,
         cfg: Config,
+        reg: std::sync::Arc<crate::registry::Registry>,
         callback: Option<&'cb mut dyn FnMut(BufferObject<'a>) -> Placement>,
     ) -> Self {
         WriteContext {
             out,
             cfg,
+            reg,
+            meta_share: HashMap::new(),
+            meta_strings: HashMap::new(),
             refs: HashMap::new(),
             next_ref: 0,
             callback,
@@ -168,6 +177,10 @@ pub struct ReadContext<'de> {
     shared: &'de [bytes::Bytes],
     refs: Vec<Option<Rc<dyn Any>>>,
     depth: usize,
+    pub(crate) reg: std::sync::Arc<crate::registry::Registry>,
+    pub(crate) typedefs: Vec<std::rc::Rc<structs::RemoteStruct>>,
+    pub(crate) meta_strings: Vec<(Vec<u8>, crate::wire::meta_string::Encoding)>,
+    pub(crate) current: HashMap<&'static str, std::rc::Rc<structs::RemoteStruct>>,
 }
 
 /// Where a buffer object's bytes are.
@@ -200,8 +213,13 @@ impl<'de> ReadContext<'de> {
         oob: bool,
         buffers: Vec<&'de [u8]>,
         shared: &'de [bytes::Bytes],
+        reg: std::sync::Arc<crate::registry::Registry>,
     ) -> Self {
         ReadContext {
+            reg,
+            typedefs: Vec::new(),
+            meta_strings: Vec::new(),
+            current: HashMap::new(),
             r,
             cfg,
             oob,
@@ -351,6 +369,11 @@ pub enum Flag {
 pub trait ForyType {
     /// Type id written as type meta.
     fn type_id() -> TypeId;
+    /// The schema type of a field of this type (used for struct layouts,
+    /// hashes and TypeDefs).
+    fn field_type() -> crate::schema::FieldType {
+        crate::schema::FieldType::new(crate::schema::TypeExpr::Scalar(Self::type_id()))
+    }
     /// Whether a value of this type takes a reference id when tracking is on.
     fn trackable() -> bool {
         crate::dynamic::encode::trackable_type_id(Self::type_id())
@@ -378,6 +401,11 @@ pub trait ForyType {
         Self: Sized,
     {
         None
+    }
+    /// Whether a schema may declare this type as an element type (everything
+    /// but structs, whose element type meta is always written).
+    fn declarable() -> bool {
+        true
     }
     /// Whether values always carry a ref flag in collections (Rc/Arc).
     fn always_tracked() -> bool {
@@ -411,6 +439,12 @@ pub trait Serialize: ForyType {
     fn is_none(&self) -> bool {
         false
     }
+
+    /// Writes the body where the schema declares the type (a struct field or
+    /// declared element): collections mark their element type as declared.
+    fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        self.write_body(ctx)
+    }
 }
 
 /// Reads a value; `'de` is the lifetime of the stream and buffers it may borrow.
@@ -418,6 +452,12 @@ pub trait Deserialize<'de>: ForyType + Sized {
     /// Whether a value of wire type `type_id` can be read as `Self`.
     fn accepts(type_id: TypeId) -> bool {
         type_id == Self::type_id()
+    }
+
+    /// Reads this type's type meta (one byte for internal types; structs and
+    /// enums read their id, names or TypeDef).
+    fn read_meta(ctx: &mut ReadContext<'de>) -> Result<TypeId> {
+        read_internal_meta::<Self>(ctx)
     }
 
     /// Reads the body of a value whose wire type id is `type_id`.
@@ -447,6 +487,11 @@ pub trait Deserialize<'de>: ForyType + Sized {
 
 /// Reads the type meta at a dynamic position and checks `T` accepts it.
 pub fn read_type_meta<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) -> Result<TypeId> {
+    T::read_meta(ctx)
+}
+
+/// The default one-byte type meta check.
+pub fn read_internal_meta<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) -> Result<TypeId> {
     let pos = ctx.reader().pos();
     let id = ctx.reader().u8()?;
     if !T::accepts(id) {

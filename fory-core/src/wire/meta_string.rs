@@ -319,6 +319,103 @@ pub fn long_meta_string_hash(data: &[u8], enc: Encoding) -> i64 {
     ((murmur_h1(data) as i64) & !0xff) | enc as i64
 }
 
+/// Writer-side table of the inline meta-string framing (named types outside
+/// compatible mode): the first occurrence is written in full, later ones as
+/// `((id + 1) << 1) | 1`.
+pub type InlineWriteTable = std::collections::HashMap<(Vec<u8>, u8), u32>;
+
+/// Reader-side table of the inline framing, in first-occurrence order.
+pub type InlineReadTable = Vec<(Vec<u8>, Encoding)>;
+
+/// Writes `s` in the inline framing, choosing its encoding like pyfory.
+pub fn write_inline(
+    table: &mut InlineWriteTable,
+    w: &mut super::Writer<'_>,
+    s: &str,
+    ctx: Context,
+) -> Result<()> {
+    let enc = choose_encoding(s, ctx, ALL_ENCODINGS);
+    let bytes = encode(s, enc, ctx)?;
+    let key = (bytes, enc as u8);
+    if let Some(&id) = table.get(&key) {
+        w.var_u32(((id + 1) << 1) | 1);
+        return Ok(());
+    }
+    let id = table.len() as u32;
+    let bytes = key.0.clone();
+    table.insert(key, id);
+    w.var_u32((bytes.len() as u32) << 1);
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    if bytes.len() <= 16 {
+        w.u8(enc as u8);
+    } else {
+        w.i64(long_meta_string_hash(&bytes, enc));
+    }
+    w.bytes(&bytes);
+    Ok(())
+}
+
+/// Reads one meta string in the inline framing (new or a back-reference).
+pub fn read_inline(
+    table: &mut InlineReadTable,
+    r: &mut super::Reader<'_>,
+) -> Result<(Vec<u8>, Encoding)> {
+    let pos = r.pos();
+    let v = r.var_u32()?;
+    if v & 1 == 1 {
+        let id = (v >> 1) as usize;
+        return table
+            .get(id.wrapping_sub(1))
+            .cloned()
+            .ok_or_else(|| Error::invalid(pos, format!("meta string reference {id} is unknown")));
+    }
+    let len = (v >> 1) as usize;
+    let entry = if len == 0 {
+        (Vec::new(), Encoding::Utf8)
+    } else if len <= 16 {
+        let e = r.u8()?;
+        let enc = Encoding::from_id(e).ok_or(Error::InvalidFlag {
+            what: "meta-string encoding",
+            found: e,
+            offset: pos,
+        })?;
+        let len = r.ensure("meta string", len as u64)?;
+        (r.take(len)?.to_vec(), enc)
+    } else {
+        let hash = r.i64()?;
+        let e = (hash & 0xff) as u8;
+        let enc = Encoding::from_id(e).ok_or(Error::InvalidFlag {
+            what: "meta-string encoding",
+            found: e,
+            offset: pos,
+        })?;
+        let len = r.ensure("meta string", len as u64)?;
+        let bytes = r.take(len)?.to_vec();
+        if long_meta_string_hash(&bytes, enc) != hash {
+            return Err(Error::invalid(pos, "meta string hash mismatch"));
+        }
+        (bytes, enc)
+    };
+    table.push(entry.clone());
+    Ok(entry)
+}
+
+/// Reads a namespace and a type name in the inline framing.
+pub fn read_inline_names(
+    table: &mut InlineReadTable,
+    r: &mut super::Reader<'_>,
+) -> Result<(String, String)> {
+    let pos = r.pos();
+    let (nb, ne) = read_inline(table, r)?;
+    let (tb, te) = read_inline(table, r)?;
+    Ok((
+        decode(&nb, ne, Context::Namespace, pos)?,
+        decode(&tb, te, Context::TypeName, pos)?,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,385 @@
+//! Runtime support for `#[derive(Fory)]` structs: type meta, the schema hash
+//! of schema-consistent mode, TypeDefs and field matching of compatible mode,
+//! and per-field framing. The generated code calls only these functions.
+
+use std::cell::OnceCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use super::{read_full, Deserialize, Flag, ReadContext, Serialize, WriteContext};
+use crate::dynamic::layout::{wire_plan, FieldPlan};
+use crate::error::{Error, Result};
+use crate::registry::CompiledStruct;
+use crate::schema::{to_snake_case, Registration, StructDecl, TypeDecl};
+use crate::wire::meta_string::{self, Context};
+use crate::wire::ref_flag;
+use crate::wire::type_id::{self as tid, TypeId};
+use crate::wire::typedef::{FieldId, TypeDef, TypeDefKind, WireType};
+use crate::wire::Writer;
+
+/// A struct that derived code (or a hand-written impl) describes to the runtime.
+pub trait ForyStruct {
+    /// The registered full name (the schema key).
+    const NAME: &'static str;
+    /// The struct description (registration, fields with their schema types).
+    fn decl() -> StructDecl;
+}
+
+/// A TypeDef seen in the stream, with its field mapping onto the local type.
+#[derive(Debug)]
+pub struct RemoteStruct {
+    /// The decoded TypeDef.
+    pub def: TypeDef,
+    mapping: OnceCell<Rc<Vec<RemoteField>>>,
+}
+
+/// One remote field and where it goes locally.
+#[derive(Debug, Clone)]
+pub struct RemoteField {
+    /// Local field (declaration index), if any.
+    pub local: Option<usize>,
+    /// Framing on the wire.
+    pub plan: FieldPlan,
+    /// Wire type (for skipping unknown fields).
+    pub wire: WireType,
+}
+
+/// How to read the fields of one struct value.
+pub enum ReadPlan {
+    /// Schema-consistent: local order, local plans.
+    Consistent(Arc<CompiledStruct>),
+    /// Compatible: the writer's fields, mapped onto local ones.
+    Compatible(Rc<Vec<RemoteField>>),
+}
+
+fn registration<T: ForyStruct>(ctx_reg: &crate::registry::Registry) -> Result<Registration> {
+    match ctx_reg.schema().get(T::NAME).map(|d| &**d) {
+        Some(TypeDecl::Struct(s)) => Ok(s.registration.clone()),
+        _ => Err(Error::encode(format!(
+            "struct {} is not registered with this Fory instance",
+            T::NAME
+        ))),
+    }
+}
+
+/// Writes the type meta of struct `T`.
+pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
+    let reg = ctx.reg.clone();
+    let registration = registration::<T>(&reg)?;
+    if ctx.config().compatible {
+        let id = match registration {
+            Registration::Id(_) => tid::COMPATIBLE_STRUCT,
+            Registration::Name { .. } => tid::NAMED_COMPATIBLE_STRUCT,
+        };
+        ctx.writer().u8(id);
+        if let Some(&idx) = ctx.meta_share.get(T::NAME) {
+            ctx.writer().var_u32((idx << 1) | 1);
+            return Ok(());
+        }
+        let idx = ctx.meta_share.len() as u32;
+        ctx.meta_share.insert(T::NAME, idx);
+        let compiled = reg.compiled(T::NAME)?;
+        let bytes = &compiled
+            .layout
+            .typedef
+            .as_ref()
+            .ok_or_else(|| Error::encode("missing TypeDef"))?
+            .1;
+        let mut w = ctx.writer();
+        w.var_u32(idx << 1);
+        w.bytes(bytes);
+        return Ok(());
+    }
+    match registration {
+        Registration::Id(id) => {
+            let mut w = ctx.writer();
+            w.u8(tid::STRUCT);
+            w.var_u32(id);
+        }
+        Registration::Name {
+            namespace,
+            typename,
+        } => {
+            ctx.writer().u8(tid::NAMED_STRUCT);
+            let mut table = std::mem::take(&mut ctx.meta_strings);
+            let r = (|| {
+                meta_string::write_inline(
+                    &mut table,
+                    &mut Writer::new(&mut ctx.out),
+                    &namespace,
+                    Context::Namespace,
+                )?;
+                meta_string::write_inline(
+                    &mut table,
+                    &mut Writer::new(&mut ctx.out),
+                    &typename,
+                    Context::TypeName,
+                )
+            })();
+            ctx.meta_strings = table;
+            r?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads and checks the type meta of struct `T`; in compatible mode it
+/// remembers the TypeDef for the body that follows.
+pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<TypeId> {
+    let reg = ctx.reg.clone();
+    let registration = registration::<T>(&reg)?;
+    let pos = ctx.reader().pos();
+    let id = ctx.reader().u8()?;
+    let mismatch = |found: String| Error::TypeMismatch {
+        expected: T::NAME.into(),
+        found: found.into(),
+        offset: pos,
+    };
+    match id {
+        tid::STRUCT => {
+            let uid = ctx.reader().var_u32()?;
+            if registration != Registration::Id(uid) {
+                return Err(mismatch(format!("struct id {uid}")));
+            }
+        }
+        tid::NAMED_STRUCT => {
+            let (ns, tn) = meta_string::read_inline_names(&mut ctx.meta_strings, &mut ctx.r)?;
+            if registration
+                != (Registration::Name {
+                    namespace: ns.clone(),
+                    typename: tn.clone(),
+                })
+            {
+                return Err(mismatch(format!("struct {ns}.{tn}")));
+            }
+        }
+        tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT => {
+            let remote = read_shared_typedef(ctx)?;
+            if remote.def.registration != registration
+                || !matches!(remote.def.kind, TypeDefKind::Struct { .. })
+            {
+                return Err(mismatch(format!("{:?}", remote.def.registration)));
+            }
+            ctx.current.insert(T::NAME, remote);
+        }
+        other => {
+            return Err(mismatch(
+                tid::name(other as u32)
+                    .unwrap_or("an unknown type id")
+                    .to_string(),
+            ))
+        }
+    }
+    Ok(id)
+}
+
+/// Reads a meta-share marker and, for a new entry, its TypeDef.
+pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Rc<RemoteStruct>> {
+    let pos = ctx.reader().pos();
+    let marker = ctx.reader().var_u32()?;
+    let idx = (marker >> 1) as usize;
+    if marker & 1 == 1 {
+        return ctx
+            .typedefs
+            .get(idx)
+            .cloned()
+            .ok_or_else(|| Error::invalid(pos, format!("type meta reference {idx} is unknown")));
+    }
+    if idx != ctx.typedefs.len() {
+        return Err(Error::invalid(
+            pos,
+            format!(
+                "new type meta has index {idx}, expected {}",
+                ctx.typedefs.len()
+            ),
+        ));
+    }
+    let def = TypeDef::decode(ctx.reader())?;
+    let remote = Rc::new(RemoteStruct {
+        def,
+        mapping: OnceCell::new(),
+    });
+    ctx.typedefs.push(remote.clone());
+    Ok(remote)
+}
+
+/// Starts writing a struct body: the schema hash in schema-consistent mode.
+pub fn begin_write<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Result<Arc<CompiledStruct>> {
+    let compiled = ctx.reg.compiled(T::NAME)?.clone();
+    if !ctx.config().compatible {
+        ctx.writer().i32(compiled.layout.hash);
+    }
+    Ok(compiled)
+}
+
+/// Starts reading a struct body: checks the hash, or maps the remote TypeDef.
+pub fn begin_read<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<ReadPlan> {
+    let reg = ctx.reg.clone();
+    let compiled = reg.compiled(T::NAME)?.clone();
+    if !ctx.config().compatible {
+        let pos = ctx.reader().pos();
+        let hash = ctx.reader().i32()?;
+        if hash != compiled.layout.hash {
+            return Err(Error::SchemaHashMismatch {
+                type_name: T::NAME.to_string(),
+                expected: compiled.layout.hash as u32,
+                found: hash as u32,
+                offset: pos,
+            });
+        }
+        return Ok(ReadPlan::Consistent(compiled));
+    }
+    let pos = ctx.reader().pos();
+    let remote = ctx
+        .current
+        .get(T::NAME)
+        .cloned()
+        .ok_or_else(|| Error::invalid(pos, format!("{} body without its TypeDef", T::NAME)))?;
+    let mapping = remote
+        .mapping
+        .get_or_init(|| {
+            Rc::new(map_fields(
+                &remote.def,
+                &compiled.layout.decl,
+                &compiled.plans,
+                reg.schema(),
+            ))
+        })
+        .clone();
+    Ok(ReadPlan::Compatible(mapping))
+}
+
+/// Whether a remote field's wire type can be read as the local field type
+/// (same kind; nullability and ref flags may differ).
+fn same_kind(schema: &crate::Schema, remote: &WireType, local: &crate::schema::FieldDecl) -> bool {
+    fn norm(id: u32) -> u32 {
+        match id as u8 {
+            tid::NAMED_ENUM => tid::ENUM as u32,
+            tid::STRUCT
+            | tid::NAMED_STRUCT
+            | tid::COMPATIBLE_STRUCT
+            | tid::NAMED_COMPATIBLE_STRUCT => tid::STRUCT as u32,
+            _ => id,
+        }
+    }
+    fn eq(a: &WireType, b: &WireType) -> bool {
+        norm(a.type_id) == norm(b.type_id)
+            && a.children.len() == b.children.len()
+            && a.children.iter().zip(&b.children).all(|(x, y)| eq(x, y))
+    }
+    let lw = crate::dynamic::layout::wire_type(schema, &local.ty, local.ty.nullable, false);
+    remote.type_id == tid::UNKNOWN as u32 || lw.type_id == tid::UNKNOWN as u32 || eq(remote, &lw)
+}
+
+fn map_fields(
+    def: &TypeDef,
+    local: &StructDecl,
+    plans: &[FieldPlan],
+    schema: &crate::Schema,
+) -> Vec<RemoteField> {
+    def.fields
+        .iter()
+        .map(|rf| {
+            let local_idx = local
+                .fields
+                .iter()
+                .position(|lf| match (&rf.id, lf.tag_id) {
+                    (FieldId::Tag(t), Some(lt)) => *t == lt,
+                    (FieldId::Name(n), None) => to_snake_case(n) == to_snake_case(&lf.name),
+                    _ => false,
+                });
+            // A field whose type changed incompatibly is skipped; the local one defaults.
+            let local_idx = local_idx.filter(|&i| same_kind(schema, &rf.ty, &local.fields[i]));
+            let mut plan = wire_plan(&rf.ty);
+            // The remote flags decide the bytes; the local plan only knows
+            // whether a struct field carries type meta (always, in this mode).
+            if let Some(i) = local_idx {
+                plan.dynamic = plan.dynamic || plans[i].dynamic;
+            }
+            RemoteField {
+                local: local_idx,
+                plan,
+                wire: rf.ty.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Writes one field per its plan.
+pub fn write_field<'a, T: Serialize>(
+    v: &'a T,
+    plan: &FieldPlan,
+    ctx: &mut WriteContext<'a, '_>,
+) -> Result<()> {
+    if plan.primitive {
+        if plan.nullable {
+            if v.is_none() {
+                ctx.writer().u8(ref_flag::NULL);
+                return Ok(());
+            }
+            ctx.writer().u8(ref_flag::NOT_NULL);
+        }
+        return v.write_field_body(ctx);
+    }
+    if plan.runtime_ref || T::always_tracked() {
+        if !v.write_flag(ctx)? {
+            return Ok(());
+        }
+    } else if plan.nullable {
+        if v.is_none() {
+            ctx.writer().u8(ref_flag::NULL);
+            return Ok(());
+        }
+        ctx.writer().u8(ref_flag::NOT_NULL);
+    } else if v.is_none() {
+        return Err(Error::encode(format!(
+            "None in the non-nullable field of type {}",
+            std::any::type_name::<T>()
+        )));
+    }
+    if plan.dynamic {
+        T::write_type_meta(ctx)?;
+        ctx.enter()?;
+        v.write_body(ctx)?;
+        ctx.leave();
+        return Ok(());
+    }
+    ctx.enter()?;
+    v.write_field_body(ctx)?;
+    ctx.leave();
+    Ok(())
+}
+
+/// Reads one field per its plan.
+pub fn read_field<'de, T: Deserialize<'de>>(
+    ctx: &mut ReadContext<'de>,
+    plan: &FieldPlan,
+) -> Result<T> {
+    let mut flag = Flag::Value;
+    if plan.runtime_ref || plan.nullable {
+        match ctx.read_flag()? {
+            None => return T::from_null(ctx),
+            Some(f @ Flag::Ref(_)) => return T::read_after_flag(ctx, f, T::type_id()),
+            Some(f) => flag = f,
+        }
+    }
+    let id = if plan.dynamic {
+        T::read_meta(ctx)?
+    } else {
+        T::type_id()
+    };
+    ctx.enter()?;
+    let v = T::read_after_flag(ctx, flag, id);
+    ctx.leave();
+    v
+}
+
+/// Skips a remote field the local type does not have.
+pub fn skip_field(ctx: &mut ReadContext<'_>, f: &RemoteField) -> Result<()> {
+    super::skip::skip_field(ctx, &f.wire, &f.plan)
+}
+
+/// Reads a whole value at a dynamic position (`any` fields of derived structs).
+pub fn read_any<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) -> Result<T> {
+    read_full(ctx)
+}
