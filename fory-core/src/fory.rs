@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::registry::Registry;
 use crate::schema::{Schema, TypeDecl};
-use crate::serializer::structs::ForyStruct;
+use crate::serializer::structs::{ForyEnum, ForyStruct};
 use crate::serializer::{read_full, write_full, Deserialize, ReadContext, Serialize, WriteContext};
 use crate::value::Value;
 use crate::wire::{header, Reader};
@@ -72,6 +72,12 @@ impl ForyBuilder {
     /// Registers a struct type (derived or hand-written [`ForyStruct`]).
     pub fn register_struct<T: ForyStruct>(mut self) -> Result<Self> {
         self.schema.add(TypeDecl::Struct(T::decl()))?;
+        Ok(self)
+    }
+
+    /// Registers a unit enum type (derived or hand-written [`ForyEnum`]).
+    pub fn register_enum<T: ForyEnum>(mut self) -> Result<Self> {
+        self.schema.add(TypeDecl::Enum(T::decl()))?;
         Ok(self)
     }
 

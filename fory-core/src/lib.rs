@@ -32,3 +32,19 @@ pub use schema::Schema;
 pub use serializer::types::{Date, Decimal, Duration, Timestamp};
 pub use serializer::{Deserialize, ForyType, Serialize};
 pub use value::Value;
+
+/// `#[derive(Fory)]` for structs and unit enums (feature `derive`, on by default).
+#[cfg(feature = "derive")]
+pub use fory_derive::Fory;
+
+/// Paths used by generated code. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::error::{Error, Result};
+    pub use crate::schema::{
+        EnumDecl, FieldDecl, FieldType, Registration, StructDecl, TypeExpr, Variant,
+    };
+    pub use crate::serializer::structs::{self, ForyEnum, ForyStruct, ReadPlan};
+    pub use crate::serializer::{Deserialize, ForyType, ReadContext, Serialize, WriteContext};
+    pub use crate::wire::type_id::{self, TypeId};
+}

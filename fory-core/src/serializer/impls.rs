@@ -403,8 +403,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Box<T> {
 
 macro_rules! shared_impl {
     ($rc:ident, $name:literal) => {
-        /// Always reference-tracked: the same allocation twice is written once,
-        /// then as a back-reference (`fe id`), whatever the global setting.
+        /// Reference-tracked when the instance tracks references: the same
+        /// allocation twice is written once, then as a back-reference (`fe id`).
+        /// Without tracking (pyfory's `ref=False`) it is written by value, as
+        /// pyfory would, so a reader in that mode never sees a back-reference.
         impl<T: ForyType> ForyType for $rc<T> {
             fn type_id() -> TypeId {
                 T::type_id()
@@ -418,9 +420,6 @@ macro_rules! shared_impl {
             fn trackable() -> bool {
                 true
             }
-            fn always_tracked() -> bool {
-                true
-            }
         }
         impl<T: Serialize> Serialize for $rc<T> {
             fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
@@ -430,6 +429,10 @@ macro_rules! shared_impl {
                 (**self).write_field_body(ctx)
             }
             fn write_flag(&self, ctx: &mut WriteContext<'_, '_>) -> Result<bool> {
+                if !ctx.config().ref_tracking {
+                    ctx.writer().u8(ref_flag::NOT_NULL);
+                    return Ok(true);
+                }
                 Ok(ctx.write_ref($rc::as_ptr(self) as *const u8 as usize))
             }
             fn write_type_meta(ctx: &mut WriteContext<'_, '_>) -> Result<()> {

@@ -383,3 +383,123 @@ pub fn skip_field(ctx: &mut ReadContext<'_>, f: &RemoteField) -> Result<()> {
 pub fn read_any<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) -> Result<T> {
     read_full(ctx)
 }
+
+/// A unit enum that derived code describes to the runtime.
+pub trait ForyEnum {
+    /// The registered full name (the schema key).
+    const NAME: &'static str;
+    /// The enum description (registration, variants with wire values).
+    fn decl() -> crate::schema::EnumDecl;
+}
+
+fn enum_registration<T: ForyEnum>(reg: &crate::registry::Registry) -> Result<Registration> {
+    match reg.schema().get(T::NAME).map(|d| &**d) {
+        Some(TypeDecl::Enum(e)) => Ok(e.registration.clone()),
+        _ => Err(Error::encode(format!(
+            "enum {} is not registered with this Fory instance",
+            T::NAME
+        ))),
+    }
+}
+
+/// Writes the type meta of enum `T` (ENUM + id, or NAMED_ENUM + names / TypeDef).
+pub fn write_enum_meta<T: ForyEnum>(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
+    let reg = ctx.reg.clone();
+    match enum_registration::<T>(&reg)? {
+        Registration::Id(id) => {
+            let mut w = ctx.writer();
+            w.u8(tid::ENUM);
+            w.var_u32(id);
+        }
+        registration @ Registration::Name { .. } => {
+            ctx.writer().u8(tid::NAMED_ENUM);
+            if ctx.config().compatible {
+                if let Some(&idx) = ctx.meta_share.get(T::NAME) {
+                    ctx.writer().var_u32((idx << 1) | 1);
+                    return Ok(());
+                }
+                let idx = ctx.meta_share.len() as u32;
+                ctx.meta_share.insert(T::NAME, idx);
+                let bytes = TypeDef {
+                    kind: TypeDefKind::Other(1),
+                    registration,
+                    fields: vec![],
+                }
+                .encode()?;
+                let mut w = ctx.writer();
+                w.var_u32(idx << 1);
+                w.bytes(&bytes);
+            } else if let Registration::Name {
+                namespace,
+                typename,
+            } = registration
+            {
+                let mut table = std::mem::take(&mut ctx.meta_strings);
+                let r = meta_string::write_inline(
+                    &mut table,
+                    &mut Writer::new(&mut ctx.out),
+                    &namespace,
+                    Context::Namespace,
+                )
+                .and_then(|_| {
+                    meta_string::write_inline(
+                        &mut table,
+                        &mut Writer::new(&mut ctx.out),
+                        &typename,
+                        Context::TypeName,
+                    )
+                });
+                ctx.meta_strings = table;
+                r?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads and checks the type meta of enum `T`.
+pub fn read_enum_meta<T: ForyEnum>(ctx: &mut ReadContext<'_>) -> Result<TypeId> {
+    let reg = ctx.reg.clone();
+    let registration = enum_registration::<T>(&reg)?;
+    let pos = ctx.reader().pos();
+    let id = ctx.reader().u8()?;
+    let found = match id {
+        tid::ENUM => Registration::Id(ctx.reader().var_u32()?),
+        tid::NAMED_ENUM if ctx.config().compatible => {
+            read_shared_typedef(ctx)?.def.registration.clone()
+        }
+        tid::NAMED_ENUM => {
+            let (namespace, typename) =
+                meta_string::read_inline_names(&mut ctx.meta_strings, &mut ctx.r)?;
+            Registration::Name {
+                namespace,
+                typename,
+            }
+        }
+        other => Registration::Name {
+            namespace: String::new(),
+            typename: tid::name(other as u32).unwrap_or("?").into(),
+        },
+    };
+    if found != registration {
+        return Err(Error::TypeMismatch {
+            expected: T::NAME.into(),
+            found: format!("{found:?}").into(),
+            offset: pos,
+        });
+    }
+    Ok(id)
+}
+
+/// Reads an enum body (its wire value) and checks it is one `T` declares.
+pub fn read_enum_value<T: ForyEnum>(ctx: &mut ReadContext<'_>, known: &[u32]) -> Result<u32> {
+    let pos = ctx.reader().pos();
+    let v = ctx.reader().var_u32()?;
+    if !known.contains(&v) {
+        return Err(Error::invalid(
+            pos,
+            format!("{} has no variant with value {v}", T::NAME),
+        ));
+    }
+    Ok(v)
+}

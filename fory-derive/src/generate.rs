@@ -1,0 +1,281 @@
+//! Code generation. Everything reaches the runtime through one hidden path
+//! (`<crate>::__private`), overridable with `#[fory(crate = "...")]`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{parse_quote, Generics, Lifetime};
+
+use crate::ast::{Container, Data, Field, Variant};
+
+pub fn expand(c: &Container<'_>) -> TokenStream {
+    let krate: syn::Path = c
+        .attrs
+        .krate
+        .clone()
+        .unwrap_or_else(|| parse_quote!(::fory_core));
+    let body = match &c.data {
+        Data::Struct(fields) => gen_struct(c, fields),
+        Data::Enum(variants) => gen_enum(c, variants),
+    };
+    quote! {
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
+        const _: () = {
+            use #krate::__private as __p;
+            #body
+        };
+    }
+}
+
+fn name_and_registration(c: &Container<'_>) -> (TokenStream, TokenStream) {
+    let ident = c.ident;
+    let ident_s = ident.to_string();
+    match (&c.attrs.id, &c.attrs.name) {
+        (_, Some((name, _))) => (quote!(#name), quote!(__p::Registration::by_name(#name))),
+        (Some((id, _)), None) => (
+            quote!(::core::concat!(::core::module_path!(), "::", #ident_s)),
+            quote!(__p::Registration::Id(#id)),
+        ),
+        (None, None) => (
+            quote!(::core::concat!(::core::module_path!(), "::", #ident_s)),
+            quote!(__p::Registration::Name {
+                namespace: ::core::module_path!().replace("::", "."),
+                typename: ::std::string::String::from(#ident_s),
+            }),
+        ),
+    }
+}
+
+/// Generics with `bound` added to every type parameter.
+fn bounded(generics: &Generics, bound: TokenStream) -> Generics {
+    let mut g = generics.clone();
+    for p in g.type_params_mut() {
+        p.bounds
+            .push(syn::parse2(bound.clone()).expect("valid bound"));
+    }
+    g
+}
+
+/// The lifetime deserialized values borrow from: the type's own, or a fresh `'de`.
+fn de_generics(generics: &Generics) -> (Generics, Lifetime, bool) {
+    if let Some(lt) = generics.lifetimes().next() {
+        return (generics.clone(), lt.lifetime.clone(), false);
+    }
+    let de = Lifetime::new("'de", Span::call_site());
+    let mut g = generics.clone();
+    g.params.insert(0, parse_quote!(#de));
+    (g, de, true)
+}
+
+fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
+    let ident = c.ident;
+    let (name, registration) = name_and_registration(c);
+    let (_, ty_generics, where_clause) = c.generics.split_for_impl();
+    let wire: Vec<&Field<'_>> = fields.iter().filter(|f| !f.attrs.skip).collect();
+
+    let decls = wire.iter().map(|f| {
+        let ty = f.ty;
+        let fname = f.wire_name();
+        let nullable = f.attrs.nullable;
+        let track_ref = f.attrs.track_ref;
+        let tag = match f.attrs.tag {
+            Some(t) => quote!(::core::option::Option::Some(#t)),
+            None => quote!(::core::option::Option::None),
+        };
+        quote! {{
+            let mut ty = <#ty as __p::ForyType>::field_type();
+            if #nullable { ty.nullable = true; }
+            __p::FieldDecl { name: ::std::string::String::from(#fname), ty, track_ref: #track_ref, tag_id: #tag }
+        }}
+    });
+
+    let writes = wire.iter().enumerate().map(|(i, f)| {
+        let fi = f.ident;
+        quote!(#i => __p::structs::write_field(&self.#fi, &__c.plans[#i], __ctx)?,)
+    });
+
+    let locals: Vec<_> = (0..wire.len()).map(|i| format_ident!("__f{}", i)).collect();
+    let local_decls = wire.iter().zip(&locals).map(|(f, l)| {
+        let ty = f.ty;
+        quote!(let mut #l: ::core::option::Option<#ty> = ::core::option::Option::None;)
+    });
+    let consistent_reads = wire.iter().zip(&locals).enumerate().map(|(i, (_, l))| {
+        quote!(#i => #l = ::core::option::Option::Some(__p::structs::read_field(__ctx, &__c.plans[#i])?),)
+    });
+    let compat_reads = wire.iter().zip(&locals).enumerate().map(|(i, (_, l))| {
+        quote!(::core::option::Option::Some(#i) => #l = ::core::option::Option::Some(__p::structs::read_field(__ctx, &__rf.plan)?),)
+    });
+    let mut wi = 0usize;
+    let inits = fields.iter().map(|f| {
+        let fi = f.ident;
+        if f.attrs.skip {
+            quote!(#fi: ::core::default::Default::default(),)
+        } else {
+            let l = &locals[wi];
+            wi += 1;
+            quote!(#fi: #l.unwrap_or_default(),)
+        }
+    });
+
+    let g_type = bounded(c.generics, quote!(__p::ForyType));
+    let (ig_type, _, _) = g_type.split_for_impl();
+    let g_ser = bounded(c.generics, quote!(__p::Serialize));
+    let (ig_ser, _, _) = g_ser.split_for_impl();
+    let (g_de, de, _) = de_generics(c.generics);
+    let g_de = bounded(
+        &g_de,
+        quote!(__p::Deserialize<#de> + ::core::default::Default),
+    );
+    let (ig_de, _, _) = g_de.split_for_impl();
+
+    quote! {
+        impl #ig_type __p::ForyStruct for #ident #ty_generics #where_clause {
+            const NAME: &'static str = #name;
+            fn decl() -> __p::StructDecl {
+                __p::StructDecl {
+                    name: ::std::string::String::from(<Self as __p::ForyStruct>::NAME),
+                    registration: #registration,
+                    fields: ::std::vec![#(#decls),*],
+                }
+            }
+        }
+
+        impl #ig_type __p::ForyType for #ident #ty_generics #where_clause {
+            fn type_id() -> __p::TypeId {
+                __p::type_id::STRUCT
+            }
+            fn field_type() -> __p::FieldType {
+                __p::FieldType::new(__p::TypeExpr::Named(::std::string::String::from(<Self as __p::ForyStruct>::NAME)))
+            }
+            fn trackable() -> bool {
+                true
+            }
+            fn declarable() -> bool {
+                false
+            }
+        }
+
+        impl #ig_ser __p::Serialize for #ident #ty_generics #where_clause {
+            fn write_type_meta(__ctx: &mut __p::WriteContext<'_, '_>) -> __p::Result<()> {
+                __p::structs::write_struct_meta::<Self>(__ctx)
+            }
+            fn write_body<'__fory_a>(&'__fory_a self, __ctx: &mut __p::WriteContext<'__fory_a, '_>) -> __p::Result<()> {
+                let __c = __p::structs::begin_write::<Self>(__ctx)?;
+                for &__i in __c.layout.order.iter() {
+                    match __i {
+                        #(#writes)*
+                        _ => {}
+                    }
+                }
+                ::core::result::Result::Ok(())
+            }
+        }
+
+        impl #ig_de __p::Deserialize<#de> for #ident #ty_generics #where_clause {
+            fn accepts(__id: __p::TypeId) -> bool {
+                __p::type_id::is_struct(__id)
+            }
+            fn read_meta(__ctx: &mut __p::ReadContext<#de>) -> __p::Result<__p::TypeId> {
+                __p::structs::read_struct_meta::<Self>(__ctx)
+            }
+            fn read_body(__ctx: &mut __p::ReadContext<#de>, _: __p::TypeId) -> __p::Result<Self> {
+                #(#local_decls)*
+                match __p::structs::begin_read::<Self>(__ctx)? {
+                    __p::ReadPlan::Consistent(__c) => {
+                        for &__i in __c.layout.order.iter() {
+                            match __i {
+                                #(#consistent_reads)*
+                                _ => {}
+                            }
+                        }
+                    }
+                    __p::ReadPlan::Compatible(__m) => {
+                        for __rf in __m.iter() {
+                            match __rf.local {
+                                #(#compat_reads)*
+                                _ => __p::structs::skip_field(__ctx, __rf)?,
+                            }
+                        }
+                    }
+                }
+                ::core::result::Result::Ok(#ident { #(#inits)* })
+            }
+        }
+    }
+}
+
+fn gen_enum(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
+    let ident = c.ident;
+    let (name, registration) = name_and_registration(c);
+    let (impl_generics, ty_generics, where_clause) = c.generics.split_for_impl();
+    let values: Vec<u32> = variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v.attrs.value.unwrap_or(i as u32))
+        .collect();
+    let decl_variants = variants.iter().zip(&values).enumerate().map(|(i, (v, value))| {
+        let vname = v.ident.to_string();
+        let i = i as u32;
+        quote!(__p::Variant { name: ::std::string::String::from(#vname), ordinal: #i, wire_value: #value })
+    });
+    let to_wire = variants.iter().zip(&values).map(|(v, value)| {
+        let vi = v.ident;
+        quote!(#ident::#vi => #value,)
+    });
+    let from_wire = variants.iter().zip(&values).map(|(v, value)| {
+        let vi = v.ident;
+        quote!(#value => ::core::result::Result::Ok(#ident::#vi),)
+    });
+    let (g_de, de, _) = de_generics(c.generics);
+    let (ig_de, _, _) = g_de.split_for_impl();
+    quote! {
+        impl #impl_generics __p::ForyEnum for #ident #ty_generics #where_clause {
+            const NAME: &'static str = #name;
+            fn decl() -> __p::EnumDecl {
+                __p::EnumDecl {
+                    name: ::std::string::String::from(<Self as __p::ForyEnum>::NAME),
+                    registration: #registration,
+                    variants: ::std::vec![#(#decl_variants),*],
+                }
+            }
+        }
+
+        impl #impl_generics __p::ForyType for #ident #ty_generics #where_clause {
+            fn type_id() -> __p::TypeId {
+                __p::type_id::ENUM
+            }
+            fn field_type() -> __p::FieldType {
+                __p::FieldType::new(__p::TypeExpr::Named(::std::string::String::from(<Self as __p::ForyEnum>::NAME)))
+            }
+        }
+
+        impl #impl_generics __p::Serialize for #ident #ty_generics #where_clause {
+            fn write_type_meta(__ctx: &mut __p::WriteContext<'_, '_>) -> __p::Result<()> {
+                __p::structs::write_enum_meta::<Self>(__ctx)
+            }
+            fn write_body<'__fory_a>(&'__fory_a self, __ctx: &mut __p::WriteContext<'__fory_a, '_>) -> __p::Result<()> {
+                let __v: u32 = match self { #(#to_wire)* };
+                __ctx.writer().var_u32(__v);
+                ::core::result::Result::Ok(())
+            }
+        }
+
+        impl #ig_de __p::Deserialize<#de> for #ident #ty_generics #where_clause {
+            fn accepts(__id: __p::TypeId) -> bool {
+                __id == __p::type_id::ENUM || __id == __p::type_id::NAMED_ENUM
+            }
+            fn read_meta(__ctx: &mut __p::ReadContext<#de>) -> __p::Result<__p::TypeId> {
+                __p::structs::read_enum_meta::<Self>(__ctx)
+            }
+            fn read_body(__ctx: &mut __p::ReadContext<#de>, _: __p::TypeId) -> __p::Result<Self> {
+                let __pos = __ctx.reader().pos();
+                match __ctx.reader().var_u32()? {
+                    #(#from_wire)*
+                    __other => ::core::result::Result::Err(__p::Error::invalid(
+                        __pos,
+                        ::std::format!("{} has no variant with value {}", <Self as __p::ForyEnum>::NAME, __other),
+                    )),
+                }
+            }
+        }
+    }
+}
