@@ -75,6 +75,19 @@ impl ForyBuilder {
         Ok(self)
     }
 
+    /// Registers every type that submitted itself at compile time (derived
+    /// types with an `id` or a `name`, plugin handlers). Two types claiming
+    /// the same id or name are an error naming both.
+    pub fn register_all(mut self) -> Result<Self> {
+        for r in crate::registry::compile_time_registrations() {
+            if self.schema.get(r.name).is_some() {
+                continue;
+            }
+            self = (r.register)(self)?;
+        }
+        Ok(self)
+    }
+
     /// Registers a unit enum type (derived or hand-written [`ForyEnum`]).
     pub fn register_enum<T: ForyEnum>(mut self) -> Result<Self> {
         self.schema.add(TypeDecl::Enum(T::decl()))?;

@@ -41,10 +41,12 @@ pub use fory_derive::Fory;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::{Error, Result};
+    pub use crate::registry::TypeRegistration;
     pub use crate::schema::{
         EnumDecl, FieldDecl, FieldType, Registration, StructDecl, TypeExpr, Variant,
     };
     pub use crate::serializer::structs::{self, ForyEnum, ForyStruct, ReadPlan};
     pub use crate::serializer::{Deserialize, ForyType, ReadContext, Serialize, WriteContext};
     pub use crate::wire::type_id::{self, TypeId};
+    pub use inventory;
 }

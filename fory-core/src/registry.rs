@@ -60,3 +60,34 @@ impl Registry {
         })
     }
 }
+
+/// A type that registers itself at compile time (`#[derive(Fory)]` with an
+/// `id` or a `name`, and plugin crates). Collected with `inventory`; see
+/// [`ForyBuilder::register_all`](crate::ForyBuilder::register_all).
+pub struct TypeRegistration {
+    /// The type's registered full name (for ordering and error messages).
+    pub name: &'static str,
+    /// Adds the type to a builder.
+    pub register: fn(crate::ForyBuilder) -> Result<crate::ForyBuilder>,
+}
+
+impl TypeRegistration {
+    /// A registration entry (const, so it can be submitted statically).
+    pub const fn new(
+        name: &'static str,
+        register: fn(crate::ForyBuilder) -> Result<crate::ForyBuilder>,
+    ) -> Self {
+        TypeRegistration { name, register }
+    }
+}
+
+inventory::collect!(TypeRegistration);
+
+/// Every type registered at compile time, sorted by name (inventory's own
+/// order is unspecified).
+pub fn compile_time_registrations() -> Vec<&'static TypeRegistration> {
+    let mut all: Vec<&'static TypeRegistration> =
+        inventory::iter::<TypeRegistration>.into_iter().collect();
+    all.sort_by_key(|r| r.name);
+    all
+}

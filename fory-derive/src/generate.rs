@@ -26,6 +26,25 @@ pub fn expand(c: &Container<'_>) -> TokenStream {
     }
 }
 
+/// Types with an explicit `id` or `name` (and no generics) submit themselves
+/// to the compile-time registry.
+fn submission(c: &Container<'_>, register: TokenStream, method: &str) -> TokenStream {
+    let method = format_ident!("{}", method);
+    let explicit = c.attrs.id.is_some() || c.attrs.name.is_some();
+    if !explicit || !c.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let ident = c.ident;
+    quote! {
+        __p::inventory::submit! {
+            __p::TypeRegistration::new(
+                <#ident as #register>::NAME,
+                |__b| __b.#method::<#ident>(),
+            )
+        }
+    }
+}
+
 fn name_and_registration(c: &Container<'_>) -> (TokenStream, TokenStream) {
     let ident = c.ident;
     let ident_s = ident.to_string();
@@ -127,7 +146,10 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
     );
     let (ig_de, _, _) = g_de.split_for_impl();
 
+    let submit = submission(c, quote!(__p::ForyStruct), "register_struct");
     quote! {
+        #submit
+
         impl #ig_type __p::ForyStruct for #ident #ty_generics #where_clause {
             const NAME: &'static str = #name;
             fn decl() -> __p::StructDecl {
@@ -227,7 +249,10 @@ fn gen_enum(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
     });
     let (g_de, de, _) = de_generics(c.generics);
     let (ig_de, _, _) = g_de.split_for_impl();
+    let submit = submission(c, quote!(__p::ForyEnum), "register_enum");
     quote! {
+        #submit
+
         impl #impl_generics __p::ForyEnum for #ident #ty_generics #where_clause {
             const NAME: &'static str = #name;
             fn decl() -> __p::EnumDecl {

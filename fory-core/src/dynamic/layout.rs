@@ -279,6 +279,9 @@ pub struct FieldPlan {
     /// Type meta precedes the body (`any`, struct fields in compatible mode,
     /// name-registered struct fields in both modes).
     pub dynamic: bool,
+    /// The top-level wire type id the schema declares (`INT32` for a fixed
+    /// `i32`, `LIST` for a numeric `Vec` written as a list, ...).
+    pub wire_id: tid::TypeId,
 }
 
 /// The plan of field `f` under `cfg`.
@@ -298,11 +301,23 @@ pub fn field_plan(
         },
         _ => false,
     };
+    let wire_id = match &f.ty.expr {
+        TypeExpr::Scalar(id) => *id,
+        TypeExpr::List(_) => tid::LIST,
+        TypeExpr::Set(_) => tid::SET,
+        TypeExpr::Map(..) => tid::MAP,
+        TypeExpr::Named(n) => match schema.get(n).map(|d| &**d) {
+            Some(TypeDecl::Enum(_)) => tid::ENUM,
+            _ => tid::STRUCT,
+        },
+        TypeExpr::Any => tid::UNKNOWN,
+    };
     FieldPlan {
         primitive: is_primitive(&f.ty),
         nullable: f.ty.nullable,
         runtime_ref,
         dynamic,
+        wire_id,
     }
 }
 
@@ -314,5 +329,6 @@ pub fn wire_plan(t: &WireType) -> FieldPlan {
         nullable: t.nullable,
         runtime_ref: t.track_ref,
         dynamic: id == tid::UNKNOWN || tid::is_struct(id) || id == tid::EXT || id == tid::NAMED_EXT,
+        wire_id: id,
     }
 }

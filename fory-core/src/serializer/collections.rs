@@ -155,6 +155,13 @@ impl<T: Serialize> Serialize for Vec<T> {
     fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
         self.write_vec(ctx, true)
     }
+    fn write_as<'a>(&'a self, id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        if (id == tid::LIST || id == tid::SET) && T::dense_array_type().is_some() {
+            // a numeric vector declared as a list (`#[fory(list)]`, pyfory `List[Int32]`)
+            return write_elems(ctx, self.len(), self.iter(), true);
+        }
+        self.write_vec(ctx, true)
+    }
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Vec<T> {

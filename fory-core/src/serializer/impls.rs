@@ -38,6 +38,35 @@ fn read_any_int(ctx: &mut ReadContext<'_>, id: TypeId) -> Result<i128> {
     })
 }
 
+/// Writes an integer in the encoding `id` names, checking that it fits.
+fn write_int_as(v: i128, id: TypeId, ctx: &mut WriteContext<'_, '_>) -> Result<()> {
+    let out_of_range = || {
+        Error::encode(format!(
+            "{v} does not fit {}",
+            tid::name(id as u32).unwrap_or("the field's encoding")
+        ))
+    };
+    let mut w = ctx.writer();
+    match id {
+        tid::INT8 => w.i8(i8::try_from(v).map_err(|_| out_of_range())?),
+        tid::INT16 => w.i16(i16::try_from(v).map_err(|_| out_of_range())?),
+        tid::INT32 => w.i32(i32::try_from(v).map_err(|_| out_of_range())?),
+        tid::VARINT32 => w.var_i32(i32::try_from(v).map_err(|_| out_of_range())?),
+        tid::INT64 => w.i64(i64::try_from(v).map_err(|_| out_of_range())?),
+        tid::VARINT64 => w.var_i64(i64::try_from(v).map_err(|_| out_of_range())?),
+        tid::TAGGED_INT64 => w.tagged_i64(i64::try_from(v).map_err(|_| out_of_range())?),
+        tid::UINT8 => w.u8(u8::try_from(v).map_err(|_| out_of_range())?),
+        tid::UINT16 => w.u16(u16::try_from(v).map_err(|_| out_of_range())?),
+        tid::UINT32 => w.u32(u32::try_from(v).map_err(|_| out_of_range())?),
+        tid::VAR_UINT32 => w.var_u32(u32::try_from(v).map_err(|_| out_of_range())?),
+        tid::UINT64 => w.u64(u64::try_from(v).map_err(|_| out_of_range())?),
+        tid::VAR_UINT64 => w.var_u64(u64::try_from(v).map_err(|_| out_of_range())?),
+        tid::TAGGED_UINT64 => w.tagged_u64(u64::try_from(v).map_err(|_| out_of_range())?),
+        _ => return Err(out_of_range()),
+    }
+    Ok(())
+}
+
 macro_rules! dense_fns {
     ($t:ty, $n:expr, |$b:ident| $from:expr, |$x:ident| $to:expr) => {
         fn write_dense(items: &[Self], w: &mut crate::wire::Writer<'_>) {
@@ -75,6 +104,9 @@ macro_rules! int_impl {
             fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
                 ctx.writer().$write(*self);
                 Ok(())
+            }
+            fn write_as<'a>(&'a self, id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                write_int_as(*self as i128, id, ctx)
             }
         }
         impl<'de> Deserialize<'de> for $t {

@@ -445,6 +445,14 @@ pub trait Serialize: ForyType {
     fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
         self.write_body(ctx)
     }
+
+    /// Writes the body as wire type `id` when a field declares another
+    /// encoding than the type's default (`i32` as fixed `INT32`, a numeric
+    /// `Vec` as a `LIST`). The default ignores `id`.
+    fn write_as<'a>(&'a self, id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        let _ = id;
+        self.write_field_body(ctx)
+    }
 }
 
 /// Reads a value; `'de` is the lifetime of the stream and buffers it may borrow.

@@ -319,7 +319,7 @@ pub fn write_field<'a, T: Serialize>(
             }
             ctx.writer().u8(ref_flag::NOT_NULL);
         }
-        return v.write_field_body(ctx);
+        return v.write_as(plan.wire_id, ctx);
     }
     if plan.runtime_ref || T::always_tracked() {
         if !v.write_flag(ctx)? {
@@ -345,7 +345,7 @@ pub fn write_field<'a, T: Serialize>(
         return Ok(());
     }
     ctx.enter()?;
-    v.write_field_body(ctx)?;
+    v.write_as(plan.wire_id, ctx)?;
     ctx.leave();
     Ok(())
 }
