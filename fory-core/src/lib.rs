@@ -30,7 +30,7 @@ pub use fory::{Fory, ForyBuilder};
 pub use oob::{BufferObject, OutOfBand, Placement};
 pub use schema::Schema;
 pub use serializer::types::{Date, Decimal, Duration, Timestamp};
-pub use serializer::{Deserialize, ForyType, Serialize};
+pub use serializer::{Deserialize, ForyType, List, Serialize};
 pub use value::Value;
 
 /// `#[derive(Fory)]` for structs and unit enums (feature `derive`, on by default).

@@ -222,3 +222,227 @@ fn schema_hash_mismatch_is_typed() {
         "{r:?}"
     );
 }
+
+#[derive(Fory, Debug, Default, PartialEq, Clone)]
+#[fory(name = "example.TimeFields")]
+struct TimeFields {
+    d: fory_core::Date,
+    ts: fory_core::Timestamp,
+    dur: fory_core::Duration,
+    dec: fory_core::Decimal,
+    maybe_d: Option<fory_core::Date>,
+}
+
+#[derive(Fory, Debug, Default, PartialEq, Clone)]
+#[fory(name = "example.Blob")]
+struct Blob {
+    name: String,
+    data: Vec<u8>,
+    maybe: Option<Vec<u8>>,
+    many: Vec<Vec<u8>>,
+    by_key: BTreeMap<String, Vec<u8>>,
+}
+
+/// The same struct borrowing its buffers from the stream or the out-of-band buffers.
+#[derive(Fory, Debug, Default, PartialEq)]
+#[fory(name = "example.Blob")]
+struct BlobView<'a> {
+    name: String,
+    data: &'a [u8],
+    maybe: Option<&'a [u8]>,
+    many: Vec<&'a [u8]>,
+    by_key: BTreeMap<String, &'a [u8]>,
+}
+
+#[derive(Fory, Debug, Default, PartialEq)]
+#[fory(id = 104)]
+struct SharedHolder {
+    #[fory(ref)]
+    a: Rc<fory_core::List<i32>>,
+    #[fory(ref)]
+    b: Rc<fory_core::List<i32>>,
+    #[fory(ref)]
+    p: Rc<Point>,
+    #[fory(ref)]
+    q: Rc<Point>,
+}
+
+#[derive(Fory, Debug, Default, PartialEq, Clone)]
+#[fory(name = "example.Containers")]
+struct Containers {
+    ints: fory_core::List<i64>,
+    f32s: fory_core::List<f32>,
+    i8s: fory_core::List<i8>,
+    u64s: fory_core::List<u64>,
+    strs: std::collections::BTreeSet<String>,
+    i16set: std::collections::BTreeSet<i16>,
+    nested: BTreeMap<String, fory_core::List<i32>>,
+    by_id: BTreeMap<i32, String>,
+    f32map: BTreeMap<String, f32>,
+    opt_list: Option<Vec<String>>,
+    nullable_items: Vec<Option<String>>,
+}
+
+fn more(compatible: bool, track_ref: bool) -> Fory {
+    Fory::builder()
+        .compatible(compatible)
+        .ref_tracking(track_ref)
+        .register_struct::<Point>()
+        .and_then(|b| b.register_struct::<TimeFields>())
+        .and_then(|b| b.register_struct::<SharedHolder>())
+        .and_then(|b| b.register_struct::<Containers>())
+        .unwrap()
+        .build()
+}
+
+#[test]
+fn time_fields() {
+    for (suffix, compatible, track_ref) in [
+        ("", false, false),
+        ("__compat", true, false),
+        ("__ref", false, true),
+        ("__compat__ref", true, true),
+    ] {
+        let bytes = vector(&format!("struct_time_fields{suffix}"));
+        let f = more(compatible, track_ref);
+        let v: TimeFields = f.deserialize(&bytes).unwrap();
+        assert_eq!(v.d.days, 19782);
+        assert_eq!(
+            v.ts,
+            fory_core::Timestamp {
+                seconds: 1709209845,
+                nanos: 123456000
+            }
+        );
+        assert_eq!(v.dec.unscaled, (-12345678).into());
+        assert_eq!(v.maybe_d, None);
+        assert_eq!(
+            hex::encode(f.serialize(&v).unwrap()),
+            hex::encode(&bytes),
+            "struct_time_fields{suffix}"
+        );
+    }
+}
+
+#[test]
+fn blob_owned_borrowed_and_out_of_band() {
+    let f = |c| {
+        Fory::builder()
+            .compatible(c)
+            .register_struct::<Blob>()
+            .unwrap()
+            .build()
+    };
+    for (name, compatible) in [("struct_blob", false), ("struct_blob__compat", true)] {
+        let bytes = vector(name);
+        let fory = f(compatible);
+        let owned: Blob = fory.deserialize(&bytes).unwrap();
+        assert_eq!(owned.data, b"\x00payload\xff");
+        assert_eq!(owned.many.len(), 3);
+        assert_eq!(
+            hex::encode(fory.serialize(&owned).unwrap()),
+            hex::encode(&bytes)
+        );
+        // the borrowed twin points into the stream
+        let view_fory = Fory::builder()
+            .compatible(compatible)
+            .register_struct::<BlobView<'_>>()
+            .unwrap()
+            .build();
+        let view: BlobView<'_> = view_fory.deserialize(&bytes).unwrap();
+        assert!(bytes.as_ptr_range().contains(&view.data.as_ptr()));
+        assert_eq!(view.data, owned.data.as_slice());
+    }
+    // pyfory's out-of-band Blob vectors: every buffer comes back as a view into its buffer
+    for (name, compatible) in [
+        ("oob_struct_blob__all_oob", false),
+        ("oob_struct_blob__compat__alternate", true),
+    ] {
+        let bytes = vector(name);
+        let bufs = fory_cli::conform::read_oob_files(&vectors_dir(), name).unwrap();
+        let view_fory = Fory::builder()
+            .compatible(compatible)
+            .register_struct::<BlobView<'_>>()
+            .unwrap()
+            .build();
+        let view: BlobView<'_> = view_fory.deserialize_with_buffers(&bytes, &bufs).unwrap();
+        let in_some_buffer = |p: *const u8| {
+            bufs.iter()
+                .any(|b| b.as_ptr_range().contains(&p) || (b.is_empty() && b.as_ptr() == p))
+        };
+        assert_eq!(view.data, b"\x00payload\xff");
+        assert!(
+            in_some_buffer(view.data.as_ptr())
+                || bytes.as_ptr_range().contains(&view.data.as_ptr())
+        );
+        if name.ends_with("all_oob") {
+            assert!(
+                in_some_buffer(view.data.as_ptr()),
+                "all_oob: data is a view of its buffer"
+            );
+        }
+        // and we write the same out-of-band stream pyfory wrote
+        let owned_fory = f(compatible);
+        let owned: Blob = owned_fory.deserialize_with_buffers(&bytes, &bufs).unwrap();
+        let mut calls = 0usize;
+        let policy_alternate = name.ends_with("alternate");
+        let mut ours_bufs = Vec::new();
+        let ours = owned_fory
+            .serialize_with_callback(&owned, |b| {
+                let oob = !policy_alternate || calls % 2 == 1;
+                calls += 1;
+                if oob {
+                    ours_bufs.push(b.to_bytes());
+                    fory_core::Placement::OutOfBand
+                } else {
+                    fory_core::Placement::InBand
+                }
+            })
+            .unwrap();
+        assert_eq!(hex::encode(&ours), hex::encode(&bytes), "{name}");
+        assert_eq!(ours_bufs.len(), bufs.len());
+    }
+}
+
+#[test]
+fn shared_struct_fields_keep_identity() {
+    for (suffix, compatible) in [("", false), ("__compat", true)] {
+        let bytes = vector(&format!("ref_struct_fields_shared{suffix}"));
+        let f = more(compatible, true);
+        let v: SharedHolder = f.deserialize(&bytes).unwrap();
+        assert!(Rc::ptr_eq(&v.a, &v.b) && Rc::ptr_eq(&v.p, &v.q));
+        assert_eq!(v.a.0, [1, 2]);
+        assert_eq!(
+            hex::encode(f.serialize(&v).unwrap()),
+            hex::encode(&bytes),
+            "ref_struct_fields_shared{suffix}"
+        );
+    }
+}
+
+#[test]
+fn containers() {
+    for (suffix, compatible, track_ref) in [
+        ("", false, false),
+        ("__compat", true, false),
+        ("__ref", false, true),
+        ("__compat__ref", true, true),
+    ] {
+        for case in ["struct_containers", "struct_containers_alt"] {
+            let bytes = vector(&format!("{case}{suffix}"));
+            let f = more(compatible, track_ref);
+            let v: Containers = f
+                .deserialize(&bytes)
+                .unwrap_or_else(|e| panic!("{case}{suffix}: {e}"));
+            let again: Containers = f.deserialize(&f.serialize(&v).unwrap()).unwrap();
+            assert_eq!(format!("{again:?}"), format!("{v:?}"), "{case}{suffix}");
+        }
+    }
+    let v: Containers = more(false, false)
+        .deserialize(&vector("struct_containers"))
+        .unwrap();
+    assert_eq!(v.ints.0, [1, -2, 1 << 40]);
+    assert_eq!(v.u64s.0, [u64::MAX, 0]);
+    assert_eq!(v.nested["a"].0, [1, 2]);
+    assert_eq!(v.nullable_items, [Some("a".into()), None, Some("c".into())]);
+}

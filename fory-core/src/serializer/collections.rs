@@ -585,3 +585,55 @@ tuple_impl!(3; A 0, B 1, C 2);
 tuple_impl!(4; A 0, B 1, C 2, D 3);
 tuple_impl!(5; A 0, B 1, C 2, D 3, E 4);
 tuple_impl!(6; A 0, B 1, C 2, D 3, E 4, F 5);
+
+/// A `Vec<T>` that is always a LIST, also for numeric `T` (whose plain `Vec`
+/// is a dense `*_ARRAY`): pyfory's `List[Int32]`, usable at any depth
+/// (`BTreeMap<String, List<i32>>`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T> std::ops::Deref for List<T> {
+    type Target = Vec<T>;
+    fn deref(&self) -> &Vec<T> {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for List<T> {
+    fn deref_mut(&mut self) -> &mut Vec<T> {
+        &mut self.0
+    }
+}
+
+impl<T> From<Vec<T>> for List<T> {
+    fn from(v: Vec<T>) -> Self {
+        List(v)
+    }
+}
+
+impl<T: ForyType> ForyType for List<T> {
+    fn type_id() -> TypeId {
+        tid::LIST
+    }
+    fn field_type() -> FieldType {
+        FieldType::new(TypeExpr::List(Box::new(T::field_type())))
+    }
+}
+
+impl<T: Serialize> Serialize for List<T> {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        write_elems(ctx, self.0.len(), self.0.iter(), false)
+    }
+    fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        write_elems(ctx, self.0.len(), self.0.iter(), true)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn accepts(id: TypeId) -> bool {
+        id == tid::LIST || id == tid::SET || T::dense_array_type() == Some(id)
+    }
+    fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+        Vec::<T>::read_body(ctx, id).map(List)
+    }
+}

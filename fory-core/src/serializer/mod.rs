@@ -7,6 +7,7 @@
 //! a `Vec<i64>` accepts a dense `INT64_ARRAY` or a `LIST`.
 
 mod collections;
+pub use collections::List;
 mod impls;
 pub mod skip;
 pub mod structs;
