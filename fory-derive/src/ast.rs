@@ -19,6 +19,8 @@ pub struct Field<'a> {
     pub ident: &'a syn::Ident,
     pub ty: &'a syn::Type,
     pub attrs: FieldAttrs,
+    /// The field as written (for spans in generated code).
+    #[allow(dead_code)]
     pub original: &'a syn::Field,
 }
 
@@ -30,12 +32,42 @@ impl Field<'_> {
             s.strip_prefix("r#").map(str::to_string).unwrap_or(s)
         })
     }
+
+    /// Where the wire name is written: the `rename` value, or the field's name.
+    pub fn name_span(&self) -> proc_macro2::Span {
+        self.attrs.rename_span.unwrap_or_else(|| self.ident.span())
+    }
 }
 
 pub struct Variant<'a> {
     pub ident: &'a syn::Ident,
     pub attrs: VariantAttrs,
     pub original: &'a syn::Variant,
+}
+
+impl Variant<'_> {
+    /// An explicit discriminant (`A = 5`) when it is a non-negative integer literal.
+    pub fn discriminant(&self) -> Option<u32> {
+        match &self.original.discriminant {
+            Some((
+                _,
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }),
+            )) => i.base10_parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The number written on the wire: `#[fory(value = N)]`, else the
+    /// discriminant (pyfory writes an int enum's value), else the position.
+    pub fn wire_value(&self, position: usize) -> u32 {
+        self.attrs
+            .value
+            .or_else(|| self.discriminant())
+            .unwrap_or(position as u32)
+    }
 }
 
 impl<'a> Container<'a> {

@@ -1,16 +1,29 @@
 //! `#[fory(...)]` attributes on types, fields and variants.
+//!
+//! Parsing never stops at the first mistake: an unknown key, a key without
+//! its value or a value of the wrong kind is recorded in the [`Ctxt`] and the
+//! rest of the attribute is still read, so every mistake is reported at once.
 
+use proc_macro2::Span;
+use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, LitInt, LitStr};
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Lit, LitStr};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::*;
 
+/// Field tag ids are written in 29 bits (the TypeDef field header).
+const MAX_TAG_ID: u64 = (1 << 29) - 1;
+
 /// Type-level attributes.
 #[derive(Default)]
 pub struct TypeAttrs {
-    pub id: Option<(u32, proc_macro2::Span)>,
-    pub name: Option<(String, proc_macro2::Span)>,
+    /// `id = N`, with the span of the `id` key.
+    pub id: Option<(u32, Span)>,
+    /// `name = "ns.Type"`, with the span of the `name` key.
+    pub name: Option<(String, Span)>,
+    /// `crate = "path"`.
     pub krate: Option<syn::Path>,
 }
 
@@ -22,38 +35,207 @@ pub struct FieldAttrs {
     pub nullable: bool,
     pub track_ref: bool,
     pub rename: Option<String>,
+    /// Span of the `id` value, for "tag id also used by" errors.
+    pub tag_span: Option<Span>,
+    /// Span of the `rename` value, for "field name also used by" errors.
+    pub rename_span: Option<Span>,
+    /// Every key given, in order, with its span (duplicates left out).
+    pub keys: Vec<(&'static str, Span)>,
 }
 
 /// Variant-level attributes.
 #[derive(Default)]
 pub struct VariantAttrs {
     pub value: Option<u32>,
+    /// Span of the `value` value, for "wire value also used by" errors.
+    pub value_span: Option<Span>,
 }
 
-fn set_once<T>(cx: &Ctxt, meta: &ParseNestedMeta<'_>, slot: &mut Option<T>, v: T, key: &str) {
+/// The key as written, `a::b` for a path.
+fn key_string(meta: &ParseNestedMeta<'_>) -> String {
+    meta.path.to_token_stream().to_string().replace(' ', "")
+}
+
+fn key_span(meta: &ParseNestedMeta<'_>) -> Span {
+    meta.path.span()
+}
+
+/// Consumes whatever follows a key (`= expr` or `(...)`) so that parsing can
+/// go on with the next key after an error.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.input.parse::<syn::Token![=]>()?;
+        meta.input.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren)
+        || meta.input.peek(syn::token::Bracket)
+        || meta.input.peek(syn::token::Brace)
+    {
+        meta.input.parse::<proc_macro2::Group>()?;
+    }
+    Ok(())
+}
+
+/// The expression after `key =`, or an error (recorded) when there is none.
+fn value_expr(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    example: &str,
+) -> syn::Result<Option<Expr>> {
+    if !meta.input.peek(syn::Token![=]) {
+        cx.syn_error(syn::Error::new(
+            key_span(meta),
+            format!("fory attribute `{key}` needs a value: `{key} = {example}`"),
+        ));
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    meta.input.parse::<syn::Token![=]>()?;
+    Ok(Some(meta.input.parse::<Expr>()?))
+}
+
+/// `key = <integer literal>` within `0..=max`. Records an error and returns
+/// `None` for anything else.
+fn int_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    what: &str,
+    max: u64,
+) -> syn::Result<Option<(u32, Span)>> {
+    let Some(expr) = value_expr(cx, meta, key, "7")? else {
+        return Ok(None);
+    };
+    let range = || format!("{what} must be an integer from 0 to {max}");
+    let lit = match &expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(lit), ..
+        }) => lit,
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr: inner,
+            ..
+        }) if matches!(
+            &**inner,
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Int(_),
+                ..
+            })
+        ) =>
+        {
+            cx.error_spanned_by(&expr, format!("{}, found {}", range(), expr_string(&expr)));
+            return Ok(None);
+        }
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) if s.value().trim().parse::<u64>().is_ok() => {
+            cx.error_spanned_by(
+                &expr,
+                format!(
+                    "{what} must be an integer literal, not a string: `{key} = {}`",
+                    s.value().trim()
+                ),
+            );
+            return Ok(None);
+        }
+        _ => {
+            cx.error_spanned_by(
+                &expr,
+                format!("{what} must be an integer literal, like `{key} = 7`"),
+            );
+            return Ok(None);
+        }
+    };
+    match lit.base10_parse::<u64>() {
+        Ok(v) if v <= max => Ok(Some((v as u32, lit.span()))),
+        _ => {
+            cx.error_spanned_by(lit, format!("{}, found {}", range(), lit.base10_digits()));
+            Ok(None)
+        }
+    }
+}
+
+fn expr_string(expr: &Expr) -> String {
+    expr.to_token_stream().to_string().replace(' ', "")
+}
+
+/// `key = "<string>"`. Records an error and returns `None` for anything else.
+fn str_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    example: &str,
+) -> syn::Result<Option<LitStr>> {
+    let quoted = format!("\"{example}\"");
+    let Some(expr) = value_expr(cx, meta, key, &quoted)? else {
+        return Ok(None);
+    };
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(Some(s)),
+        other => {
+            cx.error_spanned_by(
+                &other,
+                format!("fory attribute `{key}` takes a string literal, like `{key} = {quoted}`"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// A flag key (`skip`, `nullable`, `ref`): no value allowed.
+fn flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
+    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+        cx.syn_error(syn::Error::new(
+            meta.input.span(),
+            format!("fory attribute `{key}` takes no value: write `#[fory({key})]`"),
+        ));
+        skip_value(meta)?;
+    }
+    Ok(())
+}
+
+/// Records `v` in `slot`, or a "duplicate" error at the key when it is set.
+fn set_once<T>(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    slot: &mut Option<T>,
+    v: T,
+    key: &str,
+) -> bool {
     if slot.is_some() {
-        cx.error_spanned_by(&meta.path, format!("duplicate fory attribute `{key}`"));
+        cx.syn_error(syn::Error::new(
+            key_span(meta),
+            format!("duplicate fory attribute `{key}`"),
+        ));
+        return false;
     }
     *slot = Some(v);
+    true
 }
 
-fn set_flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, flag: &mut bool, key: &str) {
-    if *flag {
-        cx.error_spanned_by(&meta.path, format!("duplicate fory attribute `{key}`"));
+fn set_flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, slot: &mut bool, key: &str) -> bool {
+    if *slot {
+        cx.syn_error(syn::Error::new(
+            key_span(meta),
+            format!("duplicate fory attribute `{key}`"),
+        ));
+        return false;
     }
-    *flag = true;
+    *slot = true;
+    true
 }
 
-fn int<T: std::str::FromStr>(meta: &ParseNestedMeta<'_>) -> syn::Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    let lit: LitInt = meta.value()?.parse()?;
-    lit.base10_parse()
-}
-
-fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
-    meta.value()?.parse()
+fn unknown(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: &str, expected: &str) -> syn::Result<()> {
+    cx.syn_error(syn::Error::new(
+        key_span(meta),
+        format!(
+            "unknown fory {kind} attribute `{}` (expected {expected})",
+            key_string(meta)
+        ),
+    ));
+    skip_value(meta)
 }
 
 fn each_fory_attr(
@@ -73,35 +255,40 @@ impl TypeAttrs {
         let mut out = TypeAttrs::default();
         each_fory_attr(cx, attrs, |meta| {
             if meta.path.is_ident(ID) {
-                let v: u32 = int(meta)?;
-                set_once(
-                    cx,
-                    meta,
-                    &mut out.id,
-                    (
-                        v,
-                        meta.path
-                            .get_ident()
-                            .map_or_else(proc_macro2::Span::call_site, |i| i.span()),
-                    ),
-                    ID,
-                );
+                if let Some((v, _)) = int_value(cx, meta, ID, "a type id", u32::MAX.into())? {
+                    set_once(cx, meta, &mut out.id, (v, key_span(meta)), ID);
+                }
             } else if meta.path.is_ident(NAME) {
-                let s = string(meta)?;
-                set_once(cx, meta, &mut out.name, (s.value(), s.span()), NAME);
+                if let Some(s) = str_value(cx, meta, NAME, "example.Point")? {
+                    let name = s.value();
+                    if name.is_empty() {
+                        cx.error_spanned_by(&s, "a type name cannot be empty");
+                    } else if name.ends_with('.') {
+                        cx.error_spanned_by(
+                            &s,
+                            "a type name cannot end with `.`: the part after the last `.` is the type name, the part before it the namespace",
+                        );
+                    } else {
+                        set_once(cx, meta, &mut out.name, (name, key_span(meta)), NAME);
+                    }
+                }
             } else if meta.path.is_ident(CRATE) {
-                let s = string(meta)?;
-                let p: syn::Path = s.parse()?;
-                set_once(cx, meta, &mut out.krate, p, CRATE);
+                if let Some(s) = str_value(cx, meta, CRATE, "fory_core")? {
+                    match s.parse_with(syn::Path::parse_mod_style) {
+                        Ok(p) => {
+                            set_once(cx, meta, &mut out.krate, p, CRATE);
+                        }
+                        Err(_) => cx.error_spanned_by(
+                            &s,
+                            format!(
+                                "`crate` must be a path to fory_core, like \"fory_core\" or \"crate::reexport\"; {:?} is not a path",
+                                s.value()
+                            ),
+                        ),
+                    }
+                }
             } else {
-                let key = meta
-                    .path
-                    .get_ident()
-                    .map(|i| i.to_string())
-                    .unwrap_or_default();
-                return Err(meta.error(format!(
-                    "unknown fory type attribute `{key}` (expected `id`, `name` or `crate`)"
-                )));
+                unknown(cx, meta, "type", "`id`, `name` or `crate`")?;
             }
             Ok(())
         });
@@ -113,33 +300,53 @@ impl FieldAttrs {
     pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut out = FieldAttrs::default();
         each_fory_attr(cx, attrs, |meta| {
-            if meta.path.is_ident(ID) {
-                let v: u32 = int(meta)?;
-                if v >= 1 << 29 {
-                    return Err(meta.error("a field tag id must be below 2^29"));
+            let span = key_span(meta);
+            let fresh = if meta.path.is_ident(ID) {
+                match int_value(cx, meta, ID, "a field tag id", MAX_TAG_ID)? {
+                    Some((v, vspan)) => {
+                        let fresh = set_once(cx, meta, &mut out.tag, v, ID);
+                        if fresh {
+                            out.tag_span = Some(vspan);
+                        }
+                        fresh.then_some(ID)
+                    }
+                    None => None,
                 }
-                set_once(cx, meta, &mut out.tag, v, ID);
             } else if meta.path.is_ident(SKIP) {
-                set_flag(cx, meta, &mut out.skip, SKIP);
+                flag(cx, meta, SKIP)?;
+                set_flag(cx, meta, &mut out.skip, SKIP).then_some(SKIP)
             } else if meta.path.is_ident(NULLABLE) {
-                set_flag(cx, meta, &mut out.nullable, NULLABLE);
+                flag(cx, meta, NULLABLE)?;
+                set_flag(cx, meta, &mut out.nullable, NULLABLE).then_some(NULLABLE)
             } else if meta.path.is_ident(REF) {
-                set_flag(cx, meta, &mut out.track_ref, REF);
+                flag(cx, meta, REF)?;
+                set_flag(cx, meta, &mut out.track_ref, REF).then_some(REF)
             } else if meta.path.is_ident(RENAME) {
-                let s = string(meta)?;
-                if s.value().is_empty() {
-                    return Err(meta.error("a field name cannot be empty"));
+                match str_value(cx, meta, RENAME, "wire_name")? {
+                    Some(s) if s.value().is_empty() => {
+                        cx.error_spanned_by(&s, "a field name cannot be empty");
+                        None
+                    }
+                    Some(s) => {
+                        let fresh = set_once(cx, meta, &mut out.rename, s.value(), RENAME);
+                        if fresh {
+                            out.rename_span = Some(s.span());
+                        }
+                        fresh.then_some(RENAME)
+                    }
+                    None => None,
                 }
-                set_once(cx, meta, &mut out.rename, s.value(), RENAME);
             } else {
-                let key = meta
-                    .path
-                    .get_ident()
-                    .map(|i| i.to_string())
-                    .unwrap_or_default();
-                return Err(meta.error(format!(
-                    "unknown fory field attribute `{key}` (expected `id`, `skip`, `nullable`, `ref` or `rename`)"
-                )));
+                unknown(
+                    cx,
+                    meta,
+                    "field",
+                    "`id`, `skip`, `nullable`, `ref` or `rename`",
+                )?;
+                None
+            };
+            if let Some(key) = fresh {
+                out.keys.push((key, span));
             }
             Ok(())
         });
@@ -152,17 +359,15 @@ impl VariantAttrs {
         let mut out = VariantAttrs::default();
         each_fory_attr(cx, attrs, |meta| {
             if meta.path.is_ident(VALUE) {
-                let v: u32 = int(meta)?;
-                set_once(cx, meta, &mut out.value, v, VALUE);
+                if let Some((v, vspan)) =
+                    int_value(cx, meta, VALUE, "a wire value", u32::MAX.into())?
+                {
+                    if set_once(cx, meta, &mut out.value, v, VALUE) {
+                        out.value_span = Some(vspan);
+                    }
+                }
             } else {
-                let key = meta
-                    .path
-                    .get_ident()
-                    .map(|i| i.to_string())
-                    .unwrap_or_default();
-                return Err(meta.error(format!(
-                    "unknown fory variant attribute `{key}` (expected `value`)"
-                )));
+                unknown(cx, meta, "variant", "`value`")?;
             }
             Ok(())
         });

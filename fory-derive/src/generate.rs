@@ -2,7 +2,8 @@
 //! (`<crate>::__private`), overridable with `#[fory(crate = "...")]`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{parse_quote, Generics, Lifetime};
 
 use crate::ast::{Container, Data, Field, Variant};
@@ -64,12 +65,13 @@ fn name_and_registration(c: &Container<'_>) -> (TokenStream, TokenStream) {
     }
 }
 
-/// Generics with `bound` added to every type parameter.
-fn bounded(generics: &Generics, bound: TokenStream) -> Generics {
+/// Generics with `bounds` added to every type parameter.
+fn bounded(generics: &Generics, bounds: &[syn::TypeParamBound]) -> Generics {
     let mut g = generics.clone();
     for p in g.type_params_mut() {
-        p.bounds
-            .push(syn::parse2(bound.clone()).expect("valid bound"));
+        for b in bounds {
+            p.bounds.push(b.clone());
+        }
     }
     g
 }
@@ -109,13 +111,14 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
 
     let writes = wire.iter().enumerate().map(|(i, f)| {
         let fi = f.ident;
-        quote!(#i => __p::structs::write_field(&self.#fi, &__c.plans[#i], __ctx)?,)
+        let span = f.ty.span();
+        quote_spanned!(span=> #i => __p::structs::write_field(&self.#fi, &__c.plans[#i], __ctx)?,)
     });
 
     let locals: Vec<_> = (0..wire.len()).map(|i| format_ident!("__f{}", i)).collect();
     let local_decls = wire.iter().zip(&locals).map(|(f, l)| {
         let ty = f.ty;
-        quote!(let mut #l: ::core::option::Option<#ty> = ::core::option::Option::None;)
+        quote_spanned!(ty.span()=> let mut #l: ::core::option::Option<#ty> = ::core::option::Option::None;)
     });
     let consistent_reads = wire.iter().zip(&locals).enumerate().map(|(i, (_, l))| {
         quote!(#i => #l = ::core::option::Option::Some(__p::structs::read_field(__ctx, &__c.plans[#i])?),)
@@ -131,18 +134,21 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
         } else {
             let l = &locals[wi];
             wi += 1;
-            quote!(#fi: #l.unwrap_or_default(),)
+            quote_spanned!(f.ty.span()=> #fi: #l.unwrap_or_default(),)
         }
     });
 
-    let g_type = bounded(c.generics, quote!(__p::ForyType));
+    let g_type = bounded(c.generics, &[parse_quote!(__p::ForyType)]);
     let (ig_type, _, _) = g_type.split_for_impl();
-    let g_ser = bounded(c.generics, quote!(__p::Serialize));
+    let g_ser = bounded(c.generics, &[parse_quote!(__p::Serialize)]);
     let (ig_ser, _, _) = g_ser.split_for_impl();
     let (g_de, de, _) = de_generics(c.generics);
     let g_de = bounded(
         &g_de,
-        quote!(__p::Deserialize<#de> + ::core::default::Default),
+        &[
+            parse_quote!(__p::Deserialize<#de>),
+            parse_quote!(::core::default::Default),
+        ],
     );
     let (ig_de, _, _) = g_de.split_for_impl();
 
@@ -232,7 +238,7 @@ fn gen_enum(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
     let values: Vec<u32> = variants
         .iter()
         .enumerate()
-        .map(|(i, v)| v.attrs.value.unwrap_or(i as u32))
+        .map(|(i, v)| v.wire_value(i))
         .collect();
     let decl_variants = variants.iter().zip(&values).enumerate().map(|(i, (v, value))| {
         let vname = v.ident.to_string();

@@ -446,3 +446,48 @@ fn containers() {
     assert_eq!(v.nested["a"].0, [1, 2]);
     assert_eq!(v.nullable_items, [Some("a".into()), None, Some("c".into())]);
 }
+
+#[derive(Fory, Debug, Default, PartialEq)]
+#[fory(name = "example.Generic")]
+struct Wrapper<T> {
+    inner: T,
+    tags: Vec<String>,
+}
+
+#[derive(Fory, Debug, Default, PartialEq, Clone, Copy)]
+#[fory(id = 103)]
+enum StatusByDiscriminant {
+    #[default]
+    Active = 10,
+    Inactive = 20,
+    Unknown = 5,
+}
+
+#[test]
+fn generics_and_discriminants() {
+    let f = Fory::builder()
+        .register_struct::<Wrapper<i64>>()
+        .unwrap()
+        .build();
+    let w = Wrapper {
+        inner: -5i64,
+        tags: vec!["t".into()],
+    };
+    assert_eq!(
+        f.deserialize::<Wrapper<i64>>(&f.serialize(&w).unwrap())
+            .unwrap(),
+        w
+    );
+    // explicit discriminants are wire values, like pyfory's int enum values
+    let f = Fory::builder()
+        .compatible(false)
+        .register_enum::<StatusByDiscriminant>()
+        .unwrap()
+        .build();
+    let v: StatusByDiscriminant = f.deserialize(&vector("enum_status_inactive")).unwrap();
+    assert_eq!(v, StatusByDiscriminant::Inactive);
+    assert_eq!(
+        f.serialize(&StatusByDiscriminant::Unknown).unwrap(),
+        vector("enum_status_unknown")
+    );
+}

@@ -1,0 +1,6 @@
+use fory_core::Fory;
+
+#[derive(Fory)]
+enum Never {}
+
+fn main() {}
