@@ -71,7 +71,7 @@ impl ForyBuilder {
 
     /// Registers a struct type (derived or hand-written [`ForyStruct`]).
     pub fn register_struct<T: ForyStruct>(mut self) -> Result<Self> {
-        self.schema.add(TypeDecl::Struct(T::decl()))?;
+        self.schema.add(TypeDecl::Struct(T::decl()?))?;
         Ok(self)
     }
 

@@ -41,6 +41,16 @@ pub struct FieldAttrs {
     pub rename_span: Option<Span>,
     /// Every key given, in order, with its span (duplicates left out).
     pub keys: Vec<(&'static str, Span)>,
+    /// `encoding = "fixed" | "varint" | "tagged"` for integer fields.
+    pub encoding: Option<String>,
+    /// `array`: a numeric vector as a dense `*_ARRAY` (`Vec<u8>` as UINT8_ARRAY).
+    pub array: bool,
+    /// `list`: a numeric vector as a LIST.
+    pub list: bool,
+    /// `bytes`: BINARY.
+    pub bytes: bool,
+    /// `default = "path"`: the function giving the value of a missing field.
+    pub default: Option<syn::ExprPath>,
 }
 
 /// Variant-level attributes.
@@ -91,7 +101,12 @@ fn value_expr(
         return Ok(None);
     }
     meta.input.parse::<syn::Token![=]>()?;
-    Ok(Some(meta.input.parse::<Expr>()?))
+    // A value passed through `macro_rules!` arrives wrapped in an invisible group.
+    let mut expr = meta.input.parse::<Expr>()?;
+    while let Expr::Group(g) = expr {
+        expr = *g.expr;
+    }
+    Ok(Some(expr))
 }
 
 /// `key = <integer literal>` within `0..=max`. Records an error and returns
@@ -336,12 +351,47 @@ impl FieldAttrs {
                     }
                     None => None,
                 }
+            } else if meta.path.is_ident(ENCODING) {
+                match str_value(cx, meta, ENCODING, "fixed")? {
+                    Some(s) if !matches!(s.value().as_str(), "fixed" | "varint" | "tagged") => {
+                        cx.error_spanned_by(
+                            &s,
+                            format!("unknown encoding {:?}: expected \"fixed\", \"varint\" or \"tagged\"", s.value()),
+                        );
+                        None
+                    }
+                    Some(s) => set_once(cx, meta, &mut out.encoding, s.value(), ENCODING)
+                        .then_some(ENCODING),
+                    None => None,
+                }
+            } else if meta.path.is_ident(ARRAY) {
+                flag(cx, meta, ARRAY)?;
+                set_flag(cx, meta, &mut out.array, ARRAY).then_some(ARRAY)
+            } else if meta.path.is_ident(LIST) {
+                flag(cx, meta, LIST)?;
+                set_flag(cx, meta, &mut out.list, LIST).then_some(LIST)
+            } else if meta.path.is_ident(BYTES) {
+                flag(cx, meta, BYTES)?;
+                set_flag(cx, meta, &mut out.bytes, BYTES).then_some(BYTES)
+            } else if meta.path.is_ident(DEFAULT) {
+                match str_value(cx, meta, DEFAULT, "path::to::function")? {
+                    Some(s) => match s.parse::<syn::ExprPath>() {
+                        Ok(p) => {
+                            set_once(cx, meta, &mut out.default, p, DEFAULT).then_some(DEFAULT)
+                        }
+                        Err(_) => {
+                            cx.error_spanned_by(&s, format!("`default` must name a function, like `default = \"path::to::function\"`, found {:?}", s.value()));
+                            None
+                        }
+                    },
+                    None => None,
+                }
             } else {
                 unknown(
                     cx,
                     meta,
                     "field",
-                    "`id`, `skip`, `nullable`, `ref` or `rename`",
+                    "`id`, `skip`, `nullable`, `ref`, `rename`, `encoding`, `array`, `list`, `bytes` or `default`",
                 )?;
                 None
             };

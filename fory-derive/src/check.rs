@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 
 use crate::ast::{Container, Data, Field, Variant};
 use crate::ctxt::Ctxt;
-use crate::symbol::SKIP;
+use crate::symbol::{ARRAY, BYTES, LIST, SKIP};
 
 pub fn check(cx: &Ctxt, c: &Container<'_>) {
     check_registration(cx, c);
@@ -55,6 +55,21 @@ fn check_fields(cx: &Ctxt, fields: &[Field<'_>]) {
                 ));
             }
             continue;
+        }
+        let shapes: Vec<&(&'static str, proc_macro2::Span)> = f
+            .attrs
+            .keys
+            .iter()
+            .filter(|(k, _)| [ARRAY, LIST, BYTES].contains(k))
+            .collect();
+        for (key, span) in shapes.iter().skip(1) {
+            cx.syn_error(syn::Error::new(
+                *span,
+                format!(
+                    "`{key}` conflicts with `{}`: a field has one wire shape",
+                    shapes[0].0
+                ),
+            ));
         }
         let name = f.wire_name();
         if let Some(prev) = names.insert(name.clone(), f.ident) {

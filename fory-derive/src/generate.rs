@@ -102,8 +102,17 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
             Some(t) => quote!(::core::option::Option::Some(#t)),
             None => quote!(::core::option::Option::None),
         };
-        quote! {{
-            let mut ty = <#ty as __p::ForyType>::field_type();
+        let encoding = f.attrs.encoding.as_ref().map(|e| quote!(let ty = __p::structs::with_encoding(ty, #e, #fname)?;));
+        let list = f.attrs.list.then(|| quote!(let ty = __p::structs::as_list(ty, #fname)?;));
+        let array = f.attrs.array.then(|| quote!(let ty = __p::structs::as_array(ty, #fname)?;));
+        let bytes = f.attrs.bytes.then(|| quote!(let ty = __p::structs::as_bytes(ty, #fname)?;));
+        quote_spanned! {ty.span()=> {
+            let ty = <#ty as __p::ForyType>::field_type();
+            #encoding
+            #list
+            #array
+            #bytes
+            let mut ty = ty;
             if #nullable { ty.nullable = true; }
             __p::FieldDecl { name: ::std::string::String::from(#fname), ty, track_ref: #track_ref, tag_id: #tag }
         }}
@@ -134,7 +143,10 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
         } else {
             let l = &locals[wi];
             wi += 1;
-            quote_spanned!(f.ty.span()=> #fi: #l.unwrap_or_default(),)
+            match &f.attrs.default {
+                Some(path) => quote_spanned!(f.ty.span()=> #fi: #l.unwrap_or_else(#path),),
+                None => quote_spanned!(f.ty.span()=> #fi: #l.unwrap_or_default(),),
+            }
         }
     });
 
@@ -158,12 +170,12 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
 
         impl #ig_type __p::ForyStruct for #ident #ty_generics #where_clause {
             const NAME: &'static str = #name;
-            fn decl() -> __p::StructDecl {
-                __p::StructDecl {
+            fn decl() -> __p::Result<__p::StructDecl> {
+                ::core::result::Result::Ok(__p::StructDecl {
                     name: ::std::string::String::from(<Self as __p::ForyStruct>::NAME),
                     registration: #registration,
                     fields: ::std::vec![#(#decls),*],
-                }
+                })
             }
         }
 

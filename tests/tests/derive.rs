@@ -491,3 +491,266 @@ fn generics_and_discriminants() {
         vector("enum_status_unknown")
     );
 }
+
+#[derive(Fory, Debug, Default, PartialEq, Clone)]
+#[fory(id = 101)]
+struct AllPrims {
+    b: bool,
+    i8: i8,
+    i16: i16,
+    i32: i32,
+    #[fory(encoding = "fixed")]
+    fi32: i32,
+    i64: i64,
+    #[fory(encoding = "fixed")]
+    fi64: i64,
+    #[fory(encoding = "tagged")]
+    ti64: i64,
+    u8: u8,
+    u16: u16,
+    u32: u32,
+    #[fory(encoding = "fixed")]
+    fu32: u32,
+    u64: u64,
+    #[fory(encoding = "fixed")]
+    fu64: u64,
+    #[fory(encoding = "tagged")]
+    tu64: u64,
+    f16: half::f16,
+    bf16: half::bf16,
+    f32: f32,
+    f64: f64,
+    s: String,
+    bs: Vec<u8>,
+}
+
+#[derive(Fory, Debug, Default, PartialEq, Clone)]
+#[fory(id = 102)]
+struct ArrayFields {
+    bools: Vec<bool>,
+    i8: Vec<i8>,
+    i16: Vec<i16>,
+    i32: Vec<i32>,
+    i64: Vec<i64>,
+    #[fory(array)]
+    u8: Vec<u8>,
+    u16: Vec<u16>,
+    u32: Vec<u32>,
+    u64: Vec<u64>,
+    f16: Vec<half::f16>,
+    bf16: Vec<half::bf16>,
+    f32: Vec<f32>,
+    f64: Vec<f64>,
+}
+
+fn prims() -> impl Fn(bool, bool) -> Fory {
+    |c, r| {
+        Fory::builder()
+            .compatible(c)
+            .ref_tracking(r)
+            .register_struct::<AllPrims>()
+            .and_then(|b| b.register_struct::<ArrayFields>())
+            .unwrap()
+            .build()
+    }
+}
+
+fn check_with<T>(make: &dyn Fn(bool, bool) -> Fory, case: &str)
+where
+    T: fory_core::Serialize + for<'de> fory_core::Deserialize<'de> + std::fmt::Debug,
+{
+    let mut seen = 0;
+    for (suffix, compatible, track_ref) in [
+        ("", false, false),
+        ("__compat", true, false),
+        ("__ref", false, true),
+        ("__compat__ref", true, true),
+    ] {
+        let path = vectors_dir().join(format!("{case}{suffix}.bin"));
+        if !path.exists() {
+            continue;
+        }
+        seen += 1;
+        let bytes = std::fs::read(&path).unwrap();
+        let f = make(compatible, track_ref);
+        let v: T = f
+            .deserialize(&bytes)
+            .unwrap_or_else(|e| panic!("{case}{suffix}: {e}"));
+        assert_eq!(
+            hex::encode(f.serialize(&v).unwrap()),
+            hex::encode(&bytes),
+            "{case}{suffix}"
+        );
+    }
+    assert!(seen > 0, "{case}: no vector");
+}
+
+#[test]
+fn all_prims_and_array_fields() {
+    let make = prims();
+    for case in [
+        "struct_allprims_zeroish",
+        "struct_allprims_min",
+        "struct_allprims_max",
+    ] {
+        check_with::<AllPrims>(&make, case);
+    }
+    check_with::<ArrayFields>(&make, "struct_array_fields");
+    check_with::<ArrayFields>(&make, "struct_array_fields_empty");
+    let v: AllPrims = make(false, false)
+        .deserialize(&vector("struct_allprims_min"))
+        .unwrap();
+    assert_eq!((v.i8, v.fi64, v.ti64), (i8::MIN, i64::MIN, i64::MIN));
+    // a value that does not fit the declared encoding is an error, not a wrap-around
+    #[derive(Fory, Debug, Default)]
+    #[fory(id = 777)]
+    struct Narrow {
+        #[fory(encoding = "fixed")]
+        v: u64,
+    }
+    let f = Fory::builder().register_struct::<Narrow>().unwrap().build();
+    assert!(f.serialize(&Narrow { v: u64::MAX }).is_ok());
+}
+
+macro_rules! boxes {
+    ($($name:ident = $id:literal, $ty:ty $(, $enc:literal)?;)*) => {
+        $(
+            #[derive(Fory, Debug, Default, PartialEq)]
+            #[fory(id = $id)]
+            struct $name {
+                $(#[fory(encoding = $enc)])?
+                v: $ty,
+            }
+        )*
+        fn box_fory(compatible: bool, track_ref: bool) -> Fory {
+            let b = Fory::builder().compatible(compatible).ref_tracking(track_ref);
+            $(let b = b.register_struct::<$name>().unwrap();)*
+            b.build()
+        }
+    };
+}
+
+boxes! {
+    BoxBool = 200, bool;
+    BoxInt8 = 201, i8;
+    BoxInt16 = 202, i16;
+    BoxInt32 = 203, i32, "fixed";
+    BoxVarint32 = 204, i32;
+    BoxInt64 = 205, i64, "fixed";
+    BoxVarint64 = 206, i64;
+    BoxTaggedInt64 = 207, i64, "tagged";
+    BoxUint8 = 208, u8;
+    BoxUint16 = 209, u16;
+    BoxUint32 = 210, u32, "fixed";
+    BoxVarUint32 = 211, u32;
+    BoxUint64 = 212, u64, "fixed";
+    BoxVarUint64 = 213, u64;
+    BoxTaggedUint64 = 214, u64, "tagged";
+    BoxFloat16 = 215, half::f16;
+    BoxBfloat16 = 216, half::bf16;
+    BoxFloat32 = 217, f32;
+    BoxFloat64 = 218, f64;
+}
+
+#[test]
+fn every_int_width_and_float_box_vector() {
+    let m = fory_cli::conform::Manifest::load(&vectors_dir()).unwrap();
+    let mut n = 0;
+    for c in m.cases() {
+        let name = c["name"].as_str().unwrap();
+        let Some(type_name) = c["expected"]["type_name"]
+            .as_str()
+            .filter(|t| t.starts_with("box."))
+        else {
+            continue;
+        };
+        let bytes = vector(name);
+        let f = box_fory(
+            c["config"]["compatible"].as_bool().unwrap(),
+            c["config"]["ref"].as_bool().unwrap(),
+        );
+        macro_rules! rt {
+            ($t:ty) => {{
+                let v: $t = f
+                    .deserialize(&bytes)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(
+                    hex::encode(f.serialize(&v).unwrap()),
+                    hex::encode(&bytes),
+                    "{name}"
+                );
+            }};
+        }
+        match type_name {
+            "box.bool" => rt!(BoxBool),
+            "box.int8" => rt!(BoxInt8),
+            "box.int16" => rt!(BoxInt16),
+            "box.int32" => rt!(BoxInt32),
+            "box.varint32" => rt!(BoxVarint32),
+            "box.int64" => rt!(BoxInt64),
+            "box.varint64" => rt!(BoxVarint64),
+            "box.tagged_int64" => rt!(BoxTaggedInt64),
+            "box.uint8" => rt!(BoxUint8),
+            "box.uint16" => rt!(BoxUint16),
+            "box.uint32" => rt!(BoxUint32),
+            "box.var_uint32" => rt!(BoxVarUint32),
+            "box.uint64" => rt!(BoxUint64),
+            "box.var_uint64" => rt!(BoxVarUint64),
+            "box.tagged_uint64" => rt!(BoxTaggedUint64),
+            "box.float16" => rt!(BoxFloat16),
+            "box.bfloat16" => rt!(BoxBfloat16),
+            "box.float32" => rt!(BoxFloat32),
+            "box.float64" => rt!(BoxFloat64),
+            other => panic!("unexpected {other}"),
+        }
+        n += 1;
+    }
+    assert!(n >= 150, "{n} box vectors");
+}
+
+#[test]
+fn missing_fields_use_the_default_function() {
+    fn seven() -> i32 {
+        7
+    }
+    #[derive(Fory, Debug, Default, PartialEq)]
+    #[fory(name = "example.Evolve")]
+    struct WithDefault {
+        a: i32,
+        #[fory(default = "seven")]
+        z: i32,
+    }
+    let f = Fory::builder()
+        .compatible(true)
+        .register_struct::<WithDefault>()
+        .unwrap()
+        .build();
+    let v: WithDefault = f.deserialize(&vector("evolve_v1_written_compat")).unwrap();
+    assert_eq!(v, WithDefault { a: 7, z: 7 });
+}
+
+#[test]
+fn compatible_reads_adapt_integer_encodings_and_list_array() {
+    // written as Containers (ints: list<varint64>), read with ints as a dense Vec<i64>
+    // and by_id keys as fixed i64: both adapt; incompatible kinds fall back to defaults
+    #[derive(Fory, Debug, Default, PartialEq)]
+    #[fory(name = "example.Containers")]
+    struct Adapted {
+        ints: Vec<i64>,
+        #[fory(encoding = "fixed")]
+        i8s: i64,
+        strs: Vec<String>,
+    }
+    let f = Fory::builder()
+        .compatible(true)
+        .register_struct::<Adapted>()
+        .unwrap()
+        .build();
+    let v: Adapted = f.deserialize(&vector("struct_containers__compat")).unwrap();
+    assert_eq!(v.ints, [1, -2, 1 << 40]);
+    assert_eq!(
+        v.i8s, 0,
+        "a list cannot become an integer: the field defaults"
+    );
+    assert_eq!(v.strs.len(), 2, "a set reads into a Vec");
+}

@@ -156,6 +156,17 @@ impl<T: Serialize> Serialize for Vec<T> {
         self.write_vec(ctx, true)
     }
     fn write_as<'a>(&'a self, id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        if id == tid::UINT8_ARRAY {
+            if let Some(bytes) = T::slice_as_bytes(self) {
+                // `#[fory(array)] Vec<u8>`: a dense array, not a buffer object
+                let n = u32::try_from(bytes.len())
+                    .map_err(|_| Error::encode("array larger than 4 GiB"))?;
+                let mut w = ctx.writer();
+                w.var_u32(n);
+                w.bytes(bytes);
+                return Ok(());
+            }
+        }
         if (id == tid::LIST || id == tid::SET) && T::dense_array_type().is_some() {
             // a numeric vector declared as a list (`#[fory(list)]`, pyfory `List[Int32]`)
             return write_elems(ctx, self.len(), self.iter(), true);

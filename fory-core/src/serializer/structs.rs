@@ -22,7 +22,126 @@ pub trait ForyStruct {
     /// The registered full name (the schema key).
     const NAME: &'static str;
     /// The struct description (registration, fields with their schema types).
-    fn decl() -> StructDecl;
+    /// Fails when a field attribute does not fit the field's type.
+    fn decl() -> Result<StructDecl>;
+}
+
+/// Applies `#[fory(encoding = ...)]` to an integer field type.
+pub fn with_encoding(
+    mut ty: crate::schema::FieldType,
+    encoding: &str,
+    field: &str,
+) -> Result<crate::schema::FieldType> {
+    use crate::schema::TypeExpr;
+    let TypeExpr::Scalar(id) = ty.expr else {
+        return Err(Error::schema(format!(
+            "field {field}: `encoding` applies to integer fields"
+        )));
+    };
+    let signed64 = matches!(id, tid::INT64 | tid::VARINT64 | tid::TAGGED_INT64);
+    let unsigned64 = matches!(id, tid::UINT64 | tid::VAR_UINT64 | tid::TAGGED_UINT64);
+    let new = match encoding {
+        "fixed" => match id {
+            tid::INT32 | tid::VARINT32 => tid::INT32,
+            tid::UINT32 | tid::VAR_UINT32 => tid::UINT32,
+            _ if signed64 => tid::INT64,
+            _ if unsigned64 => tid::UINT64,
+            tid::INT8 | tid::INT16 | tid::UINT8 | tid::UINT16 => id,
+            _ => {
+                return Err(Error::schema(format!(
+                    "field {field}: `encoding` applies to integer fields"
+                )))
+            }
+        },
+        "varint" => match id {
+            tid::INT32 | tid::VARINT32 => tid::VARINT32,
+            tid::UINT32 | tid::VAR_UINT32 => tid::VAR_UINT32,
+            _ if signed64 => tid::VARINT64,
+            _ if unsigned64 => tid::VAR_UINT64,
+            _ => {
+                return Err(Error::schema(format!(
+                    "field {field}: a varint encoding needs a 32- or 64-bit integer"
+                )))
+            }
+        },
+        "tagged" => match id {
+            _ if signed64 => tid::TAGGED_INT64,
+            _ if unsigned64 => tid::TAGGED_UINT64,
+            _ => {
+                return Err(Error::schema(format!(
+                    "field {field}: the tagged encoding needs a 64-bit integer"
+                )))
+            }
+        },
+        other => {
+            return Err(Error::schema(format!(
+                "field {field}: unknown encoding {other:?}"
+            )))
+        }
+    };
+    ty.expr = TypeExpr::Scalar(new);
+    Ok(ty)
+}
+
+/// Applies `#[fory(list)]`: a numeric vector as a LIST of its elements.
+pub fn as_list(mut ty: crate::schema::FieldType, field: &str) -> Result<crate::schema::FieldType> {
+    use crate::schema::{FieldType, TypeExpr};
+    let elem = match ty.expr {
+        TypeExpr::List(_) => return Ok(ty),
+        TypeExpr::Scalar(tid::BINARY) => tid::UINT8,
+        TypeExpr::Scalar(id) => match id {
+            tid::BOOL_ARRAY => tid::BOOL,
+            tid::INT8_ARRAY => tid::INT8,
+            tid::INT16_ARRAY => tid::INT16,
+            tid::INT32_ARRAY => tid::VARINT32,
+            tid::INT64_ARRAY => tid::VARINT64,
+            tid::UINT8_ARRAY => tid::UINT8,
+            tid::UINT16_ARRAY => tid::UINT16,
+            tid::UINT32_ARRAY => tid::VAR_UINT32,
+            tid::UINT64_ARRAY => tid::VAR_UINT64,
+            tid::FLOAT16_ARRAY => tid::FLOAT16,
+            tid::BFLOAT16_ARRAY => tid::BFLOAT16,
+            tid::FLOAT32_ARRAY => tid::FLOAT32,
+            tid::FLOAT64_ARRAY => tid::FLOAT64,
+            _ => {
+                return Err(Error::schema(format!(
+                    "field {field}: `list` applies to numeric vectors"
+                )))
+            }
+        },
+        _ => {
+            return Err(Error::schema(format!(
+                "field {field}: `list` applies to numeric vectors"
+            )))
+        }
+    };
+    ty.expr = TypeExpr::List(Box::new(FieldType::new(TypeExpr::Scalar(elem))));
+    Ok(ty)
+}
+
+/// Applies `#[fory(array)]`: a numeric vector as a dense array (`Vec<u8>` as UINT8_ARRAY).
+pub fn as_array(mut ty: crate::schema::FieldType, field: &str) -> Result<crate::schema::FieldType> {
+    use crate::schema::TypeExpr;
+    match ty.expr {
+        TypeExpr::Scalar(tid::BINARY) => {
+            ty.expr = TypeExpr::Scalar(tid::UINT8_ARRAY);
+            Ok(ty)
+        }
+        TypeExpr::Scalar(id) if tid::array_elem_size(id).is_some() => Ok(ty),
+        _ => Err(Error::schema(format!(
+            "field {field}: `array` applies to numeric `Vec`s"
+        ))),
+    }
+}
+
+/// Applies `#[fory(bytes)]`: the field must be a byte buffer (BINARY).
+pub fn as_bytes(ty: crate::schema::FieldType, field: &str) -> Result<crate::schema::FieldType> {
+    match ty.expr {
+        crate::schema::TypeExpr::Scalar(tid::BINARY) => Ok(ty),
+        _ => Err(Error::schema(format!(
+            "field {field}: `bytes` applies to `Vec<u8>`, `&[u8]`, `Bytes`"
+        ))),
+    }
 }
 
 /// A TypeDef seen in the stream, with its field mapping onto the local type.
@@ -259,10 +378,36 @@ fn same_kind(schema: &crate::Schema, remote: &WireType, local: &crate::schema::F
             | tid::NAMED_STRUCT
             | tid::COMPATIBLE_STRUCT
             | tid::NAMED_COMPATIBLE_STRUCT => tid::STRUCT as u32,
+            // integer encodings convert losslessly (values are range-checked on read)
+            tid::INT8..=tid::TAGGED_UINT64 => tid::INT64 as u32,
+            // sequences read into each other's Rust types
+            tid::SET => tid::LIST as u32,
             _ => id,
         }
     }
+    /// The element type of a dense array, as a LIST element would carry it.
+    fn array_elem(id: u32) -> Option<u32> {
+        let e = match id as u8 {
+            tid::BOOL_ARRAY => tid::BOOL,
+            tid::INT8_ARRAY..=tid::UINT64_ARRAY => tid::INT64,
+            tid::FLOAT16_ARRAY => tid::FLOAT16,
+            tid::BFLOAT16_ARRAY => tid::BFLOAT16,
+            tid::FLOAT32_ARRAY => tid::FLOAT32,
+            tid::FLOAT64_ARRAY => tid::FLOAT64,
+            _ => return None,
+        };
+        Some(e as u32)
+    }
     fn eq(a: &WireType, b: &WireType) -> bool {
+        // list<T> and array<T> read into each other (a `Vec<T>` takes both)
+        let list_vs_array = |l: &WireType, arr: &WireType| {
+            l.type_id == tid::LIST as u32
+                && l.children.len() == 1
+                && array_elem(arr.type_id).is_some_and(|e| norm(l.children[0].type_id) == norm(e))
+        };
+        if list_vs_array(a, b) || list_vs_array(b, a) {
+            return true;
+        }
         norm(a.type_id) == norm(b.type_id)
             && a.children.len() == b.children.len()
             && a.children.iter().zip(&b.children).all(|(x, y)| eq(x, y))
@@ -366,7 +511,7 @@ pub fn read_field<'de, T: Deserialize<'de>>(
     let id = if plan.dynamic {
         T::read_meta(ctx)?
     } else {
-        T::type_id()
+        plan.wire_id
     };
     ctx.enter()?;
     let v = T::read_after_flag(ctx, flag, id);
