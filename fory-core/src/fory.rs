@@ -75,6 +75,13 @@ impl ForyBuilder {
         Ok(self)
     }
 
+    /// Registers an extension type (plugin handlers: n-dimensional arrays,
+    /// pickle buffers), so that duplicate ids or names are detected.
+    pub fn register_ext(mut self, decl: crate::schema::ExtDecl) -> Result<Self> {
+        self.schema.add(TypeDecl::Ext(decl))?;
+        Ok(self)
+    }
+
     /// Registers every type that submitted itself at compile time (derived
     /// types with an `id` or a `name`, plugin handlers). Two types claiming
     /// the same id or name are an error naming both.

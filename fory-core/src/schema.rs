@@ -282,6 +282,16 @@ pub struct EnumDecl {
     pub variants: Vec<Variant>,
 }
 
+/// An extension type: a plugin-provided serializer (n-dimensional arrays,
+/// pickle buffers) with an opaque body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtDecl {
+    /// Full name.
+    pub name: String,
+    /// How it is registered.
+    pub registration: Registration,
+}
+
 /// A user type description.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeDecl {
@@ -289,6 +299,8 @@ pub enum TypeDecl {
     Struct(StructDecl),
     /// An enum.
     Enum(EnumDecl),
+    /// An extension type.
+    Ext(ExtDecl),
 }
 
 impl TypeDecl {
@@ -297,6 +309,7 @@ impl TypeDecl {
         match self {
             TypeDecl::Struct(s) => &s.name,
             TypeDecl::Enum(e) => &e.name,
+            TypeDecl::Ext(x) => &x.name,
         }
     }
 
@@ -305,6 +318,7 @@ impl TypeDecl {
         match self {
             TypeDecl::Struct(s) => &s.registration,
             TypeDecl::Enum(e) => &e.registration,
+            TypeDecl::Ext(x) => &x.registration,
         }
     }
 }

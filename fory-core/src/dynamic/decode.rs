@@ -266,10 +266,10 @@ impl<'de, 's> Decoder<'de, 's> {
                     Some(TypeDecl::Enum(e)) => {
                         ReadType::Enum(Some(Arc::new(e.clone())), e.name.clone())
                     }
-                    Some(TypeDecl::Struct(s)) => {
+                    Some(other @ (TypeDecl::Struct(_) | TypeDecl::Ext(_))) => {
                         return Err(Error::type_id(
                             pos,
-                            format!("an enum, but id {uid} is struct {}", s.name),
+                            format!("an enum, but id {uid} is {}", other.name()),
                             id as u32,
                         ))
                     }
@@ -370,6 +370,10 @@ impl<'de, 's> Decoder<'de, 's> {
                     let s = Arc::new(s.clone());
                     self.read_consistent_struct(&s)
                 }
+                Some(TypeDecl::Ext(x)) => Err(Error::UnregisteredType {
+                    what: format!("a dynamic value of extension type {}", x.name),
+                    offset: self.r.pos(),
+                }),
                 None => self.read_enum(None, ""),
             },
             TypeExpr::Any => Err(Error::invalid(
@@ -577,10 +581,10 @@ impl<'de, 's> Decoder<'de, 's> {
     fn read_compat_struct(&mut self, remote: &Arc<RemoteType>) -> Result<Value> {
         let local = match remote.local.as_deref() {
             Some(TypeDecl::Struct(s)) => Some(s),
-            Some(TypeDecl::Enum(e)) => {
+            Some(other @ (TypeDecl::Enum(_) | TypeDecl::Ext(_))) => {
                 return Err(Error::invalid(
                     self.r.pos(),
-                    format!("TypeDef describes a struct but {} is an enum", e.name),
+                    format!("TypeDef describes a struct but {} is not one", other.name()),
                 ))
             }
             None => None,

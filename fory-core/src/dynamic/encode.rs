@@ -141,8 +141,8 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
     fn struct_decl(&self, name: &str) -> Result<Arc<StructDecl>> {
         match self.schema.get(name).map(|d| &**d) {
             Some(TypeDecl::Struct(s)) => Ok(Arc::new(s.clone())),
-            Some(TypeDecl::Enum(_)) => {
-                Err(Error::encode(format!("{name} is an enum, not a struct")))
+            Some(TypeDecl::Enum(_) | TypeDecl::Ext(_)) => {
+                Err(Error::encode(format!("{name} is not a struct")))
             }
             None => Err(Error::encode(format!(
                 "struct type {name:?} is not registered"

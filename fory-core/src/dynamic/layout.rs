@@ -152,6 +152,7 @@ pub fn wire_type(schema: &Schema, t: &FieldType, nullable: bool, track_ref: bool
         ),
         TypeExpr::Named(n) => match schema.get(n).map(|d| &**d) {
             Some(TypeDecl::Enum(_)) => (tid::ENUM as u32, vec![]),
+            Some(TypeDecl::Ext(_)) => (tid::UNKNOWN as u32, vec![]),
             Some(TypeDecl::Struct(s)) => match s.registration {
                 Registration::Id(_) => (tid::COMPATIBLE_STRUCT as u32, vec![]),
                 Registration::Name { .. } => (tid::NAMED_COMPATIBLE_STRUCT as u32, vec![]),

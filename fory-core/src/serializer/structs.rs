@@ -648,3 +648,103 @@ pub fn read_enum_value<T: ForyEnum>(ctx: &mut ReadContext<'_>, known: &[u32]) ->
     }
     Ok(v)
 }
+
+/// Writes the type meta of an extension type (plugin types such as
+/// n-dimensional arrays): `EXT + id`, or `NAMED_EXT` + names (a TypeDef of
+/// kind NAMED_EXT in compatible mode). `key` identifies the type for meta share.
+pub fn write_ext_meta(
+    ctx: &mut WriteContext<'_, '_>,
+    key: &'static str,
+    registration: &Registration,
+) -> Result<()> {
+    match registration {
+        Registration::Id(id) => {
+            let mut w = ctx.writer();
+            w.u8(tid::EXT);
+            w.var_u32(*id);
+        }
+        Registration::Name {
+            namespace,
+            typename,
+        } => {
+            ctx.writer().u8(tid::NAMED_EXT);
+            if ctx.config().compatible {
+                if let Some(&idx) = ctx.meta_share.get(key) {
+                    ctx.writer().var_u32((idx << 1) | 1);
+                    return Ok(());
+                }
+                let idx = ctx.meta_share.len() as u32;
+                ctx.meta_share.insert(key, idx);
+                let bytes = TypeDef {
+                    kind: TypeDefKind::Other(3),
+                    registration: registration.clone(),
+                    fields: vec![],
+                }
+                .encode()?;
+                let mut w = ctx.writer();
+                w.var_u32(idx << 1);
+                w.bytes(&bytes);
+            } else {
+                let mut table = std::mem::take(&mut ctx.meta_strings);
+                let r = meta_string::write_inline(
+                    &mut table,
+                    &mut Writer::new(&mut ctx.out),
+                    namespace,
+                    Context::Namespace,
+                )
+                .and_then(|_| {
+                    meta_string::write_inline(
+                        &mut table,
+                        &mut Writer::new(&mut ctx.out),
+                        typename,
+                        Context::TypeName,
+                    )
+                });
+                ctx.meta_strings = table;
+                r?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads extension type meta and checks it names `registration`.
+pub fn read_ext_meta(
+    ctx: &mut ReadContext<'_>,
+    expected: &str,
+    registration: &Registration,
+) -> Result<TypeId> {
+    let pos = ctx.reader().pos();
+    let id = ctx.reader().u8()?;
+    let found = match id {
+        tid::EXT => Registration::Id(ctx.reader().var_u32()?),
+        tid::NAMED_EXT if ctx.config().compatible => {
+            read_shared_typedef(ctx)?.def.registration.clone()
+        }
+        tid::NAMED_EXT => {
+            let (namespace, typename) =
+                meta_string::read_inline_names(&mut ctx.meta_strings, &mut ctx.r)?;
+            Registration::Name {
+                namespace,
+                typename,
+            }
+        }
+        other => {
+            return Err(Error::TypeMismatch {
+                expected: expected.to_string().into(),
+                found: tid::name(other as u32)
+                    .unwrap_or("an unknown type id")
+                    .into(),
+                offset: pos,
+            })
+        }
+    };
+    if &found != registration {
+        return Err(Error::TypeMismatch {
+            expected: expected.to_string().into(),
+            found: format!("{found:?}").into(),
+            offset: pos,
+        });
+    }
+    Ok(id)
+}
