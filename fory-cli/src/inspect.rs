@@ -529,10 +529,10 @@ impl<'a> Inspector<'a> {
                         self.item(pos, format!("type ENUM ({id}), user id {uid} = {}", e.name));
                         Rt::Enum(Some(Arc::new(e.clone())), e.name.clone())
                     }
-                    Some(TypeDecl::Struct(s)) => {
+                    Some(other @ (TypeDecl::Struct(_) | TypeDecl::Ext(_))) => {
                         return Err(Error::type_id(
                             pos,
-                            format!("an enum, but id {uid} is struct {}", s.name),
+                            format!("an enum, but id {uid} is {}", other.name()),
                             id as u32,
                         )
                         .into())
@@ -870,6 +870,11 @@ impl<'a> Inspector<'a> {
             TypeExpr::Named(n) => match opts.schema.get(n).map(|d| &**d) {
                 Some(TypeDecl::Enum(e)) => self.enum_body(Some(e), &e.name),
                 Some(TypeDecl::Struct(s)) => self.consistent_struct(&Arc::new(s.clone())),
+                Some(TypeDecl::Ext(x)) => Err(Error::UnregisteredType {
+                    what: format!("a body of extension type {}", x.name),
+                    offset: self.r.pos(),
+                }
+                .into()),
                 None => self.enum_body(None, ""),
             },
             TypeExpr::Any => {
