@@ -1007,10 +1007,10 @@ impl<'a> Inspector<'a> {
         };
         let local = match local.map(|d| &**d) {
             Some(TypeDecl::Struct(s)) => Some(s),
-            Some(TypeDecl::Enum(e)) => {
+            Some(other @ (TypeDecl::Enum(_) | TypeDecl::Ext(_))) => {
                 return Err(Error::invalid(
                     self.r.pos(),
-                    format!("TypeDef describes a struct but {} is an enum", e.name),
+                    format!("TypeDef describes a struct but {} is not one", other.name()),
                 )
                 .into())
             }
