@@ -1,0 +1,1 @@
+//! n-dimensional arrays for fory-rs (work in progress).

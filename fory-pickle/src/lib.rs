@@ -1,0 +1,1 @@
+//! Pickle protocol 5 for fory-rs (work in progress).
