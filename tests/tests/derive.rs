@@ -754,3 +754,92 @@ fn compatible_reads_adapt_integer_encodings_and_list_array() {
     );
     assert_eq!(v.strs.len(), 2, "a set reads into a Vec");
 }
+
+#[derive(Fory, Debug, Default)]
+#[fory(name = "example.Node")]
+struct CyclicNode {
+    name: String,
+    #[fory(ref)]
+    next: Option<Rc<std::cell::RefCell<CyclicNode>>>,
+}
+
+#[test]
+fn cyclic_graphs_through_rc_refcell() {
+    type Shared = Rc<std::cell::RefCell<CyclicNode>>;
+    for (suffix, compatible) in [("", false), ("__compat", true)] {
+        let f = Fory::builder()
+            .compatible(compatible)
+            .ref_tracking(true)
+            .register_struct::<CyclicNode>()
+            .unwrap()
+            .build();
+        // n.next = n
+        let bytes = vector(&format!("ref_cycle_node_self{suffix}"));
+        let n: Shared = f.deserialize(&bytes).unwrap();
+        let next = n.borrow().next.clone().expect("next");
+        assert!(Rc::ptr_eq(&n, &next), "self cycle preserved");
+        assert_eq!(
+            hex::encode(f.serialize(&n).unwrap()),
+            hex::encode(&bytes),
+            "self{suffix}"
+        );
+        // a.next = b, b.next = a
+        let bytes = vector(&format!("ref_cycle_node_pair{suffix}"));
+        let a: Shared = f.deserialize(&bytes).unwrap();
+        let b = a.borrow().next.clone().unwrap();
+        assert_eq!(b.borrow().name, "b");
+        assert!(Rc::ptr_eq(&b.borrow().next.clone().unwrap(), &a));
+        assert_eq!(
+            hex::encode(f.serialize(&a).unwrap()),
+            hex::encode(&bytes),
+            "pair{suffix}"
+        );
+        // break the cycles so the test does not leak
+        a.borrow_mut().next = None;
+        n.borrow_mut().next = None;
+    }
+}
+
+#[derive(Fory, Debug, Default)]
+#[fory(name = "test.TreeNode")]
+struct TreeNode {
+    label: String,
+    #[fory(ref)]
+    parent: std::rc::Weak<std::cell::RefCell<TreeNode>>,
+    #[fory(ref)]
+    children: Vec<Rc<std::cell::RefCell<TreeNode>>>,
+}
+
+#[test]
+fn weak_parent_pointers() {
+    use std::cell::RefCell;
+    let root = Rc::new(RefCell::new(TreeNode {
+        label: "root".into(),
+        ..Default::default()
+    }));
+    for name in ["a", "b"] {
+        let child = Rc::new(RefCell::new(TreeNode {
+            label: name.into(),
+            parent: Rc::downgrade(&root),
+            children: vec![],
+        }));
+        root.borrow_mut().children.push(child);
+    }
+    for compatible in [false, true] {
+        let f = Fory::builder()
+            .compatible(compatible)
+            .ref_tracking(true)
+            .register_struct::<TreeNode>()
+            .unwrap()
+            .build();
+        let bytes = f.serialize(&root).unwrap();
+        let back: Rc<RefCell<TreeNode>> = f.deserialize(&bytes).unwrap();
+        let kids = back.borrow().children.clone();
+        assert_eq!(kids.len(), 2);
+        for k in &kids {
+            let parent = k.borrow().parent.upgrade().expect("parent alive");
+            assert!(Rc::ptr_eq(&parent, &back));
+        }
+        assert_eq!(kids[1].borrow().label, "b");
+    }
+}

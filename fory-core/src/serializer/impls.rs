@@ -493,11 +493,7 @@ macro_rules! shared_impl {
                         })?;
                         Ok((*holder).clone())
                     }
-                    Flag::NewRef(slot) => {
-                        let v = $rc::new(T::read_body(ctx, id)?);
-                        ctx.set_ref(slot, Rc::new(v.clone()));
-                        Ok(v)
-                    }
+                    Flag::NewRef(slot) => $rc::read_new(ctx, slot, id),
                     Flag::Value => T::read_body(ctx, id).map($rc::new),
                 }
             }
@@ -507,3 +503,138 @@ macro_rules! shared_impl {
 
 shared_impl!(Rc, "Rc<T>");
 shared_impl!(Arc, "Arc<T>");
+
+trait ReadNew<'de, T>: Sized {
+    fn read_new(ctx: &mut ReadContext<'de>, slot: usize, id: TypeId) -> Result<Self>;
+}
+
+impl<'de, T: Deserialize<'de> + 'static> ReadNew<'de, T> for Rc<T> {
+    fn read_new(ctx: &mut ReadContext<'de>, slot: usize, id: TypeId) -> Result<Self> {
+        T::read_into_rc(ctx, slot, id)
+    }
+}
+
+impl<'de, T: Deserialize<'de> + 'static> ReadNew<'de, T> for Arc<T> {
+    fn read_new(ctx: &mut ReadContext<'de>, slot: usize, id: TypeId) -> Result<Self> {
+        let v = Arc::new(T::read_body(ctx, id)?);
+        ctx.set_ref(slot, Rc::new(v.clone()));
+        Ok(v)
+    }
+}
+
+/// `RefCell<T>` is transparent on the wire. Inside an `Rc` it makes cyclic
+/// graphs readable: the shared cell exists (holding `T::default()`) before
+/// its body is read, so the body can refer back to it.
+impl<T: ForyType> ForyType for std::cell::RefCell<T> {
+    fn type_id() -> TypeId {
+        T::type_id()
+    }
+    fn field_type() -> crate::schema::FieldType {
+        T::field_type()
+    }
+    fn trackable() -> bool {
+        T::trackable()
+    }
+    fn declarable() -> bool {
+        T::declarable()
+    }
+}
+
+impl<T: Serialize> Serialize for std::cell::RefCell<T> {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        let guard = self
+            .try_borrow()
+            .map_err(|_| Error::encode("a RefCell is mutably borrowed while serializing"))?;
+        // The borrow ends with this call, so buffer objects inside cannot be
+        // handed to the callback: they are written in-band.
+        ctx.with_detached(|c| guard.write_body(c))
+    }
+    fn write_type_meta(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
+        T::write_type_meta(ctx)
+    }
+}
+
+impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for std::cell::RefCell<T> {
+    fn accepts(id: TypeId) -> bool {
+        T::accepts(id)
+    }
+    fn read_meta(ctx: &mut ReadContext<'de>) -> Result<TypeId> {
+        T::read_meta(ctx)
+    }
+    fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+        T::read_body(ctx, id).map(std::cell::RefCell::new)
+    }
+    fn read_into_rc(ctx: &mut ReadContext<'de>, slot: usize, id: TypeId) -> Result<Rc<Self>>
+    where
+        Self: 'static,
+    {
+        let cell = Rc::new(std::cell::RefCell::new(T::default()));
+        ctx.set_ref(slot, Rc::new(cell.clone()));
+        let v = T::read_body(ctx, id)?;
+        *cell.borrow_mut() = v;
+        Ok(cell)
+    }
+}
+
+/// `rc::Weak<T>`: written as the reference it points at (a back-reference
+/// when the target was written before), or null when the target is gone.
+/// Read back as a weak pointer to the shared object the stream names; the
+/// graph that holds the strong references must be part of the same value.
+impl<T: ForyType> ForyType for std::rc::Weak<T> {
+    fn type_id() -> TypeId {
+        T::type_id()
+    }
+    fn field_type() -> crate::schema::FieldType {
+        let mut t = T::field_type();
+        t.nullable = true;
+        t
+    }
+    fn trackable() -> bool {
+        true
+    }
+    fn declarable() -> bool {
+        T::declarable()
+    }
+}
+
+impl<T: Serialize> Serialize for std::rc::Weak<T> {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        match self.upgrade() {
+            Some(rc) => ctx.with_detached(|c| rc.write_body(c)),
+            None => Err(Error::encode("a dangling Weak where a body is expected")),
+        }
+    }
+    fn write_flag(&self, ctx: &mut WriteContext<'_, '_>) -> Result<bool> {
+        match self.upgrade() {
+            None => {
+                ctx.writer().u8(ref_flag::NULL);
+                Ok(false)
+            }
+            Some(rc) => rc.write_flag(ctx),
+        }
+    }
+    fn write_type_meta(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
+        T::write_type_meta(ctx)
+    }
+    fn is_none(&self) -> bool {
+        self.strong_count() == 0
+    }
+}
+
+impl<'de, T: Deserialize<'de> + 'static> Deserialize<'de> for std::rc::Weak<T> {
+    fn accepts(id: TypeId) -> bool {
+        T::accepts(id)
+    }
+    fn read_meta(ctx: &mut ReadContext<'de>) -> Result<TypeId> {
+        T::read_meta(ctx)
+    }
+    fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+        Rc::<T>::read_body(ctx, id).map(|rc| Rc::downgrade(&rc))
+    }
+    fn read_after_flag(ctx: &mut ReadContext<'de>, flag: Flag, id: TypeId) -> Result<Self> {
+        Rc::<T>::read_after_flag(ctx, flag, id).map(|rc| Rc::downgrade(&rc))
+    }
+    fn from_null(_ctx: &ReadContext<'de>) -> Result<Self> {
+        Ok(std::rc::Weak::new())
+    }
+}

@@ -33,10 +33,41 @@ pub struct WriteContext<'a, 'cb> {
     refs: HashMap<usize, u32>,
     next_ref: u32,
     callback: Option<&'cb mut dyn FnMut(BufferObject<'a>) -> Placement>,
+    /// A buffer callback exists but cannot see the buffers being written (a
+    /// value behind a `RefCell` borrow): buffer objects go in-band, flagged.
+    forced_inband: bool,
     depth: usize,
 }
 
 impl<'a, 'cb> WriteContext<'a, 'cb> {
+    /// Runs `f` on a context whose buffers need not outlive this call (values
+    /// behind a `RefCell` borrow). Its buffer objects are written in-band
+    /// (with the in-band flag when a callback is active), never offered.
+    pub fn with_detached<'b: 'c, 'c, R>(
+        &mut self,
+        f: impl FnOnce(&mut WriteContext<'b, 'c>) -> R,
+    ) -> R {
+        let mut inner = WriteContext {
+            out: std::mem::take(&mut self.out),
+            cfg: self.cfg,
+            reg: self.reg.clone(),
+            meta_share: std::mem::take(&mut self.meta_share),
+            meta_strings: std::mem::take(&mut self.meta_strings),
+            refs: std::mem::take(&mut self.refs),
+            next_ref: self.next_ref,
+            callback: None,
+            forced_inband: self.forced_inband || self.callback.is_some(),
+            depth: self.depth,
+        };
+        let r = f(&mut inner);
+        self.out = inner.out;
+        self.meta_share = inner.meta_share;
+        self.meta_strings = inner.meta_strings;
+        self.refs = inner.refs;
+        self.next_ref = inner.next_ref;
+        r
+    }
+
     pub(crate) fn new(
         out: Vec<u8>,
         cfg: Config,
@@ -52,6 +83,7 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
             refs: HashMap::new(),
             next_ref: 0,
             callback,
+            forced_inband: false,
             depth: 0,
         }
     }
@@ -72,7 +104,7 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
 
     /// Whether a buffer callback is active (buffer objects carry an in-band flag).
     pub fn out_of_band(&self) -> bool {
-        self.callback.is_some()
+        self.callback.is_some() || self.forced_inband
     }
 
     /// Writes a buffer object: plain `len + bytes` without a callback; with
@@ -81,10 +113,11 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
     pub fn write_buffer(&mut self, data: &'a [u8]) -> Result<()> {
         let len =
             u32::try_from(data.len()).map_err(|_| Error::encode("buffer larger than 4 GiB"))?;
-        let placement = self
-            .callback
-            .as_mut()
-            .map(|cb| cb(BufferObject::from_slice(data)));
+        let placement = match self.callback.as_mut() {
+            Some(cb) => Some(cb(BufferObject::from_slice(data))),
+            None if self.forced_inband => Some(Placement::InBand),
+            None => None,
+        };
         let mut w = self.writer();
         match placement {
             None => {
@@ -107,10 +140,11 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
     pub fn write_buffer_object(&mut self, obj: &'a dyn crate::OutOfBand) -> Result<()> {
         let len = u32::try_from(obj.total_bytes())
             .map_err(|_| Error::encode("buffer larger than 4 GiB"))?;
-        let placement = self
-            .callback
-            .as_mut()
-            .map(|cb| cb(BufferObject::from_dyn(obj)));
+        let placement = match self.callback.as_mut() {
+            Some(cb) => Some(cb(BufferObject::from_dyn(obj))),
+            None if self.forced_inband => Some(Placement::InBand),
+            None => None,
+        };
         match placement {
             Some(Placement::OutOfBand) => {
                 self.writer().u8(0);
@@ -482,6 +516,18 @@ pub trait Deserialize<'de>: ForyType + Sized {
             }),
             _ => Self::read_body(ctx, type_id),
         }
+    }
+
+    /// Reads a body into a new shared `Rc` that takes reference slot `slot`.
+    /// The default reads first and shares after; `RefCell<T>` shares a
+    /// placeholder first so the body can refer back to it (cycles).
+    fn read_into_rc(ctx: &mut ReadContext<'de>, slot: usize, id: TypeId) -> Result<Rc<Self>>
+    where
+        Self: 'static,
+    {
+        let v = Rc::new(Self::read_body(ctx, id)?);
+        ctx.set_ref(slot, Rc::new(v.clone()));
+        Ok(v)
     }
 
     /// The value of a null, for nullable types (`Option`).
