@@ -82,6 +82,12 @@ impl ForyBuilder {
         Ok(self)
     }
 
+    /// Registers a data-carrying enum (xlang UNION).
+    pub fn register_union<T: crate::serializer::structs::ForyUnion>(mut self) -> Result<Self> {
+        self.schema.add(TypeDecl::Ext(crate::schema::ExtDecl { name: T::NAME.to_string(), registration: T::registration() }))?;
+        Ok(self)
+    }
+
     /// Registers every type that submitted itself at compile time (derived
     /// types with an `id` or a `name`, plugin handlers). Two types claiming
     /// the same id or name are an error naming both.

@@ -100,15 +100,29 @@ fn check_variants(cx: &Ctxt, c: &Container<'_>, variants: &[Variant<'_>]) {
         );
     }
     let mut values: HashMap<u32, &syn::Ident> = HashMap::new();
+    let union = variants
+        .iter()
+        .any(|v| !matches!(v.original.fields, syn::Fields::Unit));
     for (i, v) in variants.iter().enumerate() {
-        if !matches!(v.original.fields, syn::Fields::Unit) {
-            cx.error_spanned_by(
-                &v.original.fields,
-                format!(
-                    "#[derive(Fory)] supports only unit variants; `{}` carries data",
-                    v.ident
+        if union {
+            // a data-carrying enum is an xlang UNION: every case carries exactly one value
+            match &v.original.fields {
+                syn::Fields::Unnamed(u) if u.unnamed.len() == 1 => {}
+                syn::Fields::Unit => cx.error_spanned_by(
+                    v.ident,
+                    format!(
+                        "`{}` carries no value: in a data-carrying enum (an xlang UNION) every variant carries exactly one, like `{}(T)`",
+                        v.ident, v.ident
+                    ),
                 ),
-            );
+                fields => cx.error_spanned_by(
+                    fields,
+                    format!(
+                        "`{}` must carry exactly one unnamed value, like `{}(T)`: xlang UNION cases hold one value",
+                        v.ident, v.ident
+                    ),
+                ),
+            }
         }
         if v.attrs.value.is_none()
             && v.original.discriminant.is_some()

@@ -16,6 +16,13 @@ pub fn expand(c: &Container<'_>) -> TokenStream {
         .unwrap_or_else(|| parse_quote!(::fory_core));
     let body = match &c.data {
         Data::Struct(fields) => gen_struct(c, fields),
+        Data::Enum(variants)
+            if variants
+                .iter()
+                .any(|v| !matches!(v.original.fields, syn::Fields::Unit)) =>
+        {
+            gen_union(c, variants)
+        }
         Data::Enum(variants) => gen_enum(c, variants),
     };
     quote! {
@@ -316,6 +323,103 @@ fn gen_enum(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
                     __other => ::core::result::Result::Err(__p::Error::invalid(
                         __pos,
                         ::std::format!("{} has no variant with value {}", <Self as __p::ForyEnum>::NAME, __other),
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// A data-carrying enum: an xlang UNION. Each case is a case id followed by
+/// its value with a ref flag and type meta.
+fn gen_union(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
+    let ident = c.ident;
+    let (name, registration) = name_and_registration(c);
+    let (_, ty_generics, where_clause) = c.generics.split_for_impl();
+    let cases: Vec<(u32, &Variant<'_>, &syn::Type)> = variants
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| match &v.original.fields {
+            syn::Fields::Unnamed(u) if u.unnamed.len() == 1 => {
+                Some((v.wire_value(i), v, &u.unnamed[0].ty))
+            }
+            _ => None,
+        })
+        .collect();
+    let writes = cases.iter().map(|(case, v, _)| {
+        let vi = v.ident;
+        quote!(#ident::#vi(__v) => __p::structs::write_union_case(#case, __v, __ctx),)
+    });
+    let reads = cases.iter().map(|(case, v, ty)| {
+        let vi = v.ident;
+        quote_spanned!(ty.span()=> #case => ::core::result::Result::Ok(#ident::#vi(__p::structs::read_union_value::<#ty>(__ctx)?)),)
+    });
+    let g_type = bounded(c.generics, &[parse_quote!(__p::ForyType)]);
+    let (ig_type, _, _) = g_type.split_for_impl();
+    let g_ser = bounded(c.generics, &[parse_quote!(__p::Serialize)]);
+    let (ig_ser, _, _) = g_ser.split_for_impl();
+    let (g_de, de, _) = de_generics(c.generics);
+    let g_de = bounded(&g_de, &[parse_quote!(__p::Deserialize<#de>)]);
+    let (ig_de, _, _) = g_de.split_for_impl();
+    let submit = submission(c, quote!(__p::ForyUnion), "register_union");
+    quote! {
+        #submit
+
+        impl #ig_type __p::ForyUnion for #ident #ty_generics #where_clause {
+            const NAME: &'static str = #name;
+            fn registration() -> __p::Registration {
+                #registration
+            }
+        }
+
+        impl #ig_type __p::ForyType for #ident #ty_generics #where_clause {
+            fn type_id() -> __p::TypeId {
+                __p::type_id::TYPED_UNION
+            }
+            fn field_type() -> __p::FieldType {
+                __p::FieldType::new(__p::TypeExpr::Any)
+            }
+            fn trackable() -> bool {
+                false
+            }
+            fn declarable() -> bool {
+                false
+            }
+        }
+
+        impl #ig_ser __p::Serialize for #ident #ty_generics #where_clause {
+            fn write_type_meta(__ctx: &mut __p::WriteContext<'_, '_>) -> __p::Result<()> {
+                __p::structs::write_opaque_meta(
+                    __ctx,
+                    <Self as __p::ForyUnion>::NAME,
+                    &<Self as __p::ForyUnion>::registration(),
+                    __p::OpaqueKind::Union,
+                )
+            }
+            fn write_body<'__fory_a>(&'__fory_a self, __ctx: &mut __p::WriteContext<'__fory_a, '_>) -> __p::Result<()> {
+                match self { #(#writes)* }
+            }
+        }
+
+        impl #ig_de __p::Deserialize<#de> for #ident #ty_generics #where_clause {
+            fn accepts(__id: __p::TypeId) -> bool {
+                __id == __p::type_id::TYPED_UNION || __id == __p::type_id::NAMED_UNION || __id == __p::type_id::UNION
+            }
+            fn read_meta(__ctx: &mut __p::ReadContext<#de>) -> __p::Result<__p::TypeId> {
+                __p::structs::read_opaque_meta(
+                    __ctx,
+                    <Self as __p::ForyUnion>::NAME,
+                    &<Self as __p::ForyUnion>::registration(),
+                    __p::OpaqueKind::Union,
+                )
+            }
+            fn read_body(__ctx: &mut __p::ReadContext<#de>, _: __p::TypeId) -> __p::Result<Self> {
+                let (__case, __pos) = __p::structs::read_union_case(__ctx)?;
+                match __case {
+                    #(#reads)*
+                    __other => ::core::result::Result::Err(__p::Error::invalid(
+                        __pos,
+                        ::std::format!("{} has no case {}", <Self as __p::ForyUnion>::NAME, __other),
                     )),
                 }
             }

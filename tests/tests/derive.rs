@@ -843,3 +843,70 @@ fn weak_parent_pointers() {
         assert_eq!(kids[1].borrow().label, "b");
     }
 }
+
+#[derive(Fory, Debug, PartialEq, Clone)]
+#[fory(id = 300)]
+enum Payload {
+    Text(String),
+    Number(i64),
+    #[fory(value = 7)]
+    Point(Point),
+    Bytes(Vec<u8>),
+}
+
+impl Default for Payload {
+    fn default() -> Self {
+        Payload::Number(0)
+    }
+}
+
+#[derive(Fory, Debug, Default, PartialEq, Clone)]
+#[fory(name = "test.Envelope")]
+struct Envelope {
+    id: u32,
+    body: Payload,
+    extra: Option<Payload>,
+}
+
+#[test]
+fn unions() {
+    for compatible in [false, true] {
+        let f = Fory::builder()
+            .compatible(compatible)
+            .register_union::<Payload>()
+            .and_then(|b| b.register_struct::<Point>())
+            .and_then(|b| b.register_struct::<Envelope>())
+            .unwrap()
+            .build();
+        // the Rust peer's bytes for Text("a") registered as 300, with our Latin-1 string
+        let text = f.serialize(&Payload::Text("a".into())).unwrap();
+        assert_eq!(
+            hex::encode(&text),
+            "01ff22ac020000ff150461".replace("0000ff", "00ff")
+        );
+        for v in [
+            Payload::Text("é".into()),
+            Payload::Number(-9),
+            Payload::Point(Point { x: 3, y: 4 }),
+            Payload::Bytes(vec![1, 2]),
+        ] {
+            let back: Payload = f.deserialize(&f.serialize(&v).unwrap()).unwrap();
+            assert_eq!(back, v);
+        }
+        let e = Envelope {
+            id: 1,
+            body: Payload::Point(Point { x: 1, y: 2 }),
+            extra: Some(Payload::Text("x".into())),
+        };
+        assert_eq!(
+            f.deserialize::<Envelope>(&f.serialize(&e).unwrap())
+                .unwrap(),
+            e
+        );
+        // an unknown case id is a typed error
+        let mut bad = f.serialize(&Payload::Number(1)).unwrap();
+        let case_at = bad.len() - 4; // 01 ff 22 ac 02 | case | ff 07 02
+        bad[case_at] = 9;
+        assert!(f.deserialize::<Payload>(&bad).is_err());
+    }
+}

@@ -649,6 +649,24 @@ pub fn read_enum_value<T: ForyEnum>(ctx: &mut ReadContext<'_>, known: &[u32]) ->
     Ok(v)
 }
 
+/// The two kinds of types whose bodies a schema does not describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpaqueKind {
+    /// EXT / NAMED_EXT (TypeDef kind 3 when named).
+    Ext,
+    /// TYPED_UNION / NAMED_UNION (TypeDef kind 5 when named).
+    Union,
+}
+
+impl OpaqueKind {
+    fn ids(self) -> (TypeId, TypeId, u8) {
+        match self {
+            OpaqueKind::Ext => (tid::EXT, tid::NAMED_EXT, 3),
+            OpaqueKind::Union => (tid::TYPED_UNION, tid::NAMED_UNION, 5),
+        }
+    }
+}
+
 /// Writes the type meta of an extension type (plugin types such as
 /// n-dimensional arrays): `EXT + id`, or `NAMED_EXT` + names (a TypeDef of
 /// kind NAMED_EXT in compatible mode). `key` identifies the type for meta share.
@@ -657,17 +675,28 @@ pub fn write_ext_meta(
     key: &'static str,
     registration: &Registration,
 ) -> Result<()> {
+    write_opaque_meta(ctx, key, registration, OpaqueKind::Ext)
+}
+
+/// Writes EXT/UNION type meta: `+ id`, or names (a TypeDef in compatible mode).
+pub fn write_opaque_meta(
+    ctx: &mut WriteContext<'_, '_>,
+    key: &'static str,
+    registration: &Registration,
+    kind: OpaqueKind,
+) -> Result<()> {
+    let (by_id, by_name, typedef_kind) = kind.ids();
     match registration {
         Registration::Id(id) => {
             let mut w = ctx.writer();
-            w.u8(tid::EXT);
+            w.u8(by_id);
             w.var_u32(*id);
         }
         Registration::Name {
             namespace,
             typename,
         } => {
-            ctx.writer().u8(tid::NAMED_EXT);
+            ctx.writer().u8(by_name);
             if ctx.config().compatible {
                 if let Some(&idx) = ctx.meta_share.get(key) {
                     ctx.writer().var_u32((idx << 1) | 1);
@@ -676,7 +705,7 @@ pub fn write_ext_meta(
                 let idx = ctx.meta_share.len() as u32;
                 ctx.meta_share.insert(key, idx);
                 let bytes = TypeDef {
-                    kind: TypeDefKind::Other(3),
+                    kind: TypeDefKind::Other(typedef_kind),
                     registration: registration.clone(),
                     fields: vec![],
                 }
@@ -714,30 +743,36 @@ pub fn read_ext_meta(
     expected: &str,
     registration: &Registration,
 ) -> Result<TypeId> {
+    read_opaque_meta(ctx, expected, registration, OpaqueKind::Ext)
+}
+
+/// Reads EXT/UNION type meta and checks it names `registration`.
+pub fn read_opaque_meta(
+    ctx: &mut ReadContext<'_>,
+    expected: &str,
+    registration: &Registration,
+    kind: OpaqueKind,
+) -> Result<TypeId> {
+    let (by_id, by_name, _) = kind.ids();
     let pos = ctx.reader().pos();
     let id = ctx.reader().u8()?;
-    let found = match id {
-        tid::EXT => Registration::Id(ctx.reader().var_u32()?),
-        tid::NAMED_EXT if ctx.config().compatible => {
-            read_shared_typedef(ctx)?.def.registration.clone()
+    let found = if id == by_id {
+        Registration::Id(ctx.reader().var_u32()?)
+    } else if id == by_name && ctx.config().compatible {
+        read_shared_typedef(ctx)?.def.registration.clone()
+    } else if id == by_name {
+        let (namespace, typename) =
+            meta_string::read_inline_names(&mut ctx.meta_strings, &mut ctx.r)?;
+        Registration::Name {
+            namespace,
+            typename,
         }
-        tid::NAMED_EXT => {
-            let (namespace, typename) =
-                meta_string::read_inline_names(&mut ctx.meta_strings, &mut ctx.r)?;
-            Registration::Name {
-                namespace,
-                typename,
-            }
-        }
-        other => {
-            return Err(Error::TypeMismatch {
-                expected: expected.to_string().into(),
-                found: tid::name(other as u32)
-                    .unwrap_or("an unknown type id")
-                    .into(),
-                offset: pos,
-            })
-        }
+    } else {
+        return Err(Error::TypeMismatch {
+            expected: expected.to_string().into(),
+            found: tid::name(id as u32).unwrap_or("an unknown type id").into(),
+            offset: pos,
+        });
     };
     if &found != registration {
         return Err(Error::TypeMismatch {
@@ -747,4 +782,39 @@ pub fn read_ext_meta(
         });
     }
     Ok(id)
+}
+
+/// A data-carrying enum (xlang UNION) that derived code describes.
+pub trait ForyUnion {
+    /// The registered full name.
+    const NAME: &'static str;
+    /// How it is registered.
+    fn registration() -> Registration;
+}
+
+/// Writes a union body: the case id, then the case value with its ref flag and type meta.
+pub fn write_union_case<'a, T: Serialize>(
+    case: u32,
+    v: &'a T,
+    ctx: &mut WriteContext<'a, '_>,
+) -> Result<()> {
+    ctx.writer().var_u32(case);
+    ctx.enter()?;
+    super::write_full(v, ctx)?;
+    ctx.leave();
+    Ok(())
+}
+
+/// Reads the case id of a union body.
+pub fn read_union_case(ctx: &mut ReadContext<'_>) -> Result<(u32, usize)> {
+    let pos = ctx.reader().pos();
+    Ok((ctx.reader().var_u32()?, pos))
+}
+
+/// Reads a union case value (ref flag, type meta, body).
+pub fn read_union_value<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) -> Result<T> {
+    ctx.enter()?;
+    let v = read_full(ctx);
+    ctx.leave();
+    v
 }
