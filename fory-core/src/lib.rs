@@ -45,7 +45,9 @@ pub mod __private {
     pub use crate::schema::{
         EnumDecl, FieldDecl, FieldType, Registration, StructDecl, TypeExpr, Variant,
     };
-    pub use crate::serializer::structs::{self, ForyEnum, ForyStruct, ForyUnion, OpaqueKind, ReadPlan};
+    pub use crate::serializer::structs::{
+        self, ForyEnum, ForyStruct, ForyUnion, OpaqueKind, ReadPlan,
+    };
     pub use crate::serializer::{Deserialize, ForyType, ReadContext, Serialize, WriteContext};
     pub use crate::wire::type_id::{self, TypeId};
     pub use inventory;
