@@ -84,7 +84,10 @@ impl ForyBuilder {
 
     /// Registers a data-carrying enum (xlang UNION).
     pub fn register_union<T: crate::serializer::structs::ForyUnion>(mut self) -> Result<Self> {
-        self.schema.add(TypeDecl::Ext(crate::schema::ExtDecl { name: T::NAME.to_string(), registration: T::registration() }))?;
+        self.schema.add(TypeDecl::Ext(crate::schema::ExtDecl {
+            name: T::NAME.to_string(),
+            registration: T::registration(),
+        }))?;
         Ok(self)
     }
 
