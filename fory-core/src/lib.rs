@@ -3,6 +3,40 @@
 //! Apache Fory's cross-language (xlang) wire format in Rust, readable and
 //! writable by pyfory 1.7.7, with pickle5-style out-of-band buffers.
 //!
+//! Derive your types, serialize with a buffer callback that decides buffer
+//! by buffer, deserialize with the buffers and get views that borrow them:
+//!
+//! ```
+//! use fory_core::{BufferObject, Fory, Placement};
+//!
+//! #[derive(fory_core::Fory, Debug, Default, PartialEq)]
+//! #[fory(name = "example.Frame")]
+//! struct Frame<'a> {
+//!     name: String,
+//!     pixels: &'a [u8],
+//!     shape: Vec<u32>,
+//! }
+//!
+//! let fory = Fory::builder().register_struct::<Frame<'_>>()?.build();
+//! let pixels = vec![7u8; 1 << 20];
+//! let frame = Frame { name: "cam0".into(), pixels: &pixels, shape: vec![1024, 1024] };
+//!
+//! let mut buffers: Vec<BufferObject<'_>> = Vec::new();
+//! let bytes = fory.serialize_with_callback(&frame, |b| {
+//!     buffers.push(b);
+//!     Placement::OutOfBand
+//! })?;
+//! assert!(bytes.len() < 100); // the megabyte travels out-of-band
+//!
+//! let views: Vec<&[u8]> = buffers.iter().map(|b| b.as_bytes()).collect();
+//! let back: Frame<'_> = fory.deserialize_with_buffers(&bytes, &views)?;
+//! assert_eq!(back, frame);
+//! assert_eq!(back.pixels.as_ptr(), pixels.as_ptr()); // zero-copy, both ways
+//! # Ok::<(), fory_core::Error>(())
+//! ```
+//!
+//! Without Rust types, any stream decodes to a dynamic [`Value`]:
+//!
 //! ```
 //! use fory_core::{Fory, Value};
 //!
