@@ -10,9 +10,10 @@ use num_bigint::BigInt;
 use crate::wire::type_id::{self as tid, TypeId};
 
 /// A dynamically typed Fory value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
     /// Null / None.
+    #[default]
     Null,
     /// BOOL.
     Bool(bool),

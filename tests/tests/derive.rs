@@ -910,3 +910,62 @@ fn unions() {
         assert!(f.deserialize::<Payload>(&bad).is_err());
     }
 }
+
+#[derive(Fory, Debug, Default, PartialEq)]
+#[fory(name = "example.Dyn")]
+struct Dyn {
+    a: fory_core::Value,
+    items: Vec<fory_core::Value>,
+    props: BTreeMap<String, fory_core::Value>,
+    maybe: Option<fory_core::Value>,
+}
+
+#[test]
+fn any_fields_hold_values() {
+    for case in ["struct_dyn", "struct_dyn_alt"] {
+        for (suffix, compatible, track_ref) in [
+            ("", false, false),
+            ("__compat", true, false),
+            ("__ref", false, true),
+            ("__compat__ref", true, true),
+        ] {
+            let name = format!("{case}{suffix}");
+            let bytes = vector(&name);
+            let f = Fory::builder()
+                .compatible(compatible)
+                .ref_tracking(track_ref)
+                .register_struct::<Point>()
+                .and_then(|b| b.register_struct::<Empty>())
+                .and_then(|b| b.register_struct::<Dyn>())
+                .unwrap()
+                .build();
+            let v: Dyn = f
+                .deserialize(&bytes)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let ours = f.serialize(&v).unwrap();
+            let again: Dyn = f
+                .deserialize(&ours)
+                .unwrap_or_else(|e| panic!("{name} (ours): {e}"));
+            assert_eq!(format!("{again:?}"), format!("{v:?}"), "{name}");
+            if hex::encode(&ours) != hex::encode(&bytes) {
+                eprintln!(
+                    "{name}: bytes differ\n  ours   {}\n  pyfory {}",
+                    hex::encode(&ours),
+                    hex::encode(&bytes)
+                );
+            }
+        }
+    }
+    let f = Fory::builder()
+        .compatible(false)
+        .register_struct::<Point>()
+        .and_then(|b| b.register_struct::<Empty>())
+        .and_then(|b| b.register_struct::<Dyn>())
+        .unwrap()
+        .build();
+    let v: Dyn = f.deserialize(&vector("struct_dyn")).unwrap();
+    assert_eq!(v.a, fory_core::Value::VarInt64(42));
+    assert_eq!(v.items.len(), 5);
+    assert!(matches!(&v.items[3], fory_core::Value::Struct(s) if s.type_name == "example.Point"));
+    assert_eq!(v.props.len(), 3);
+}

@@ -40,14 +40,14 @@ impl InputBuffer<'_> {
 
 /// A compatible type announced by a TypeDef in the stream.
 #[derive(Debug)]
-struct RemoteType {
+pub(crate) struct RemoteType {
     def: TypeDef,
     local: Option<Arc<TypeDecl>>,
 }
 
 /// What a type meta said.
 #[derive(Debug, Clone)]
-enum ReadType {
+pub(crate) enum ReadType {
     Internal(TypeId),
     Struct(Arc<StructDecl>),
     Compat(Arc<RemoteType>),
@@ -76,7 +76,88 @@ pub struct Decoder<'de, 's> {
     depth: usize,
 }
 
+/// The state a typed [`ReadContext`](crate::serializer::ReadContext) lends
+/// the dynamic decoder to read a `Value` in the middle of a typed value.
+pub(crate) struct Lent<'de> {
+    pub r: Reader<'de>,
+    pub oob: bool,
+    pub next_buffer: usize,
+    pub meta_strings: meta_string::InlineReadTable,
+    pub typedefs: Vec<TypeDef>,
+    pub ref_count: u32,
+    pub depth: usize,
+}
+
 impl<'de, 's> Decoder<'de, 's> {
+    /// A decoder continuing a typed read (state lent by the typed context).
+    pub(crate) fn lent(
+        l: Lent<'de>,
+        schema: &'s Schema,
+        cfg: Config,
+        buffers: &'s [InputBuffer<'de>],
+    ) -> Self {
+        let typedefs = l
+            .typedefs
+            .into_iter()
+            .map(|def| {
+                let local = match &def.registration {
+                    Registration::Id(id) => schema.by_id(*id).cloned(),
+                    Registration::Name {
+                        namespace,
+                        typename,
+                    } => schema.by_ns_typename(namespace, typename).cloned(),
+                };
+                Arc::new(RemoteType { def, local })
+            })
+            .collect();
+        Decoder {
+            r: l.r,
+            schema,
+            cfg,
+            oob: l.oob,
+            buffers,
+            next_buffer: l.next_buffer,
+            layouts: HashMap::new(),
+            meta_strings: l.meta_strings,
+            typedefs,
+            ref_count: l.ref_count,
+            referenced: HashSet::new(),
+            depth: l.depth,
+        }
+    }
+
+    /// Gives the lent state back, with TypeDefs first seen here.
+    pub(crate) fn give_back(self, known_typedefs: usize) -> (Lent<'de>, HashSet<u32>) {
+        let typedefs = self
+            .typedefs
+            .iter()
+            .skip(known_typedefs)
+            .map(|t| t.def.clone())
+            .collect();
+        (
+            Lent {
+                r: self.r,
+                oob: self.oob,
+                next_buffer: self.next_buffer,
+                meta_strings: self.meta_strings,
+                typedefs,
+                ref_count: self.ref_count,
+                depth: self.depth,
+            },
+            self.referenced,
+        )
+    }
+
+    /// Reads a type meta (for a value at a dynamic position).
+    pub(crate) fn lent_read_type_meta(&mut self) -> Result<ReadType> {
+        self.read_type_meta()
+    }
+
+    /// Reads a body for a type meta read before.
+    pub(crate) fn lent_read_body(&mut self, rt: &ReadType) -> Result<Value> {
+        self.read_body_rt(rt)
+    }
+
     /// A decoder over `data`. `buffers` is `None` when no out-of-band buffers were supplied.
     pub fn new(
         data: &'de [u8],
@@ -965,7 +1046,7 @@ pub fn default_value(t: &FieldType) -> Value {
 }
 
 /// Removes `Shared` wrappers nobody refers to.
-fn prune_shared(v: Value, referenced: &HashSet<u32>) -> Value {
+pub(crate) fn prune_shared(v: Value, referenced: &HashSet<u32>) -> Value {
     match v {
         Value::Shared(id, inner) => {
             let inner = prune_shared(*inner, referenced);

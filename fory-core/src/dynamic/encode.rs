@@ -35,7 +35,20 @@ pub struct Encoder<'s, 'v, 'cb> {
     shared_ids: HashMap<u32, u32>,
     shared_values: HashMap<u32, &'v Value>,
     callback: Option<&'cb mut dyn FnMut(BufferObject<'v>) -> Placement>,
+    /// A callback exists but cannot see these buffers: write them in-band, flagged.
+    forced_inband: bool,
     depth: usize,
+}
+
+/// The state a typed [`WriteContext`](crate::serializer::WriteContext) lends
+/// the dynamic encoder to write a `Value` in the middle of a typed value.
+pub(crate) struct Lent {
+    pub out: Vec<u8>,
+    pub meta_share: HashMap<String, u32>,
+    pub meta_strings: meta_string::InlineWriteTable,
+    pub next_ref: u32,
+    pub forced_inband: bool,
+    pub depth: usize,
 }
 
 impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
@@ -57,8 +70,67 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
             shared_ids: HashMap::new(),
             shared_values: HashMap::new(),
             callback,
+            forced_inband: false,
             depth: 0,
         }
+    }
+
+    /// An encoder continuing a typed write (state lent by the typed context).
+    pub(crate) fn lent(
+        l: Lent,
+        schema: &'s Schema,
+        cfg: Config,
+        callback: Option<&'cb mut dyn FnMut(BufferObject<'v>) -> Placement>,
+    ) -> Self {
+        let mut e = Encoder::new(l.out, schema, cfg, callback);
+        e.meta_share = l.meta_share;
+        e.meta_strings = l.meta_strings;
+        e.next_ref = l.next_ref;
+        e.forced_inband = l.forced_inband;
+        e.depth = l.depth;
+        e
+    }
+
+    /// Gives the lent state back.
+    pub(crate) fn give_back(self) -> Lent {
+        Lent {
+            out: self.out,
+            meta_share: self.meta_share,
+            meta_strings: self.meta_strings,
+            next_ref: self.next_ref,
+            forced_inband: self.forced_inband,
+            depth: self.depth,
+        }
+    }
+
+    /// Writes `v` at a dynamic position: optional flag, type meta, body.
+    /// `flag`: 0 none (null becomes type NONE), 1 null flag only, 2 ref flag per the config.
+    pub(crate) fn lent_write(&mut self, v: &'v Value, flag: u8) -> Result<()> {
+        self.collect_shared(v);
+        match flag {
+            0 => self.write_meta_and_body(v, true),
+            1 => {
+                if v.is_null() {
+                    self.w().u8(ref_flag::NULL);
+                    return Ok(());
+                }
+                self.w().u8(ref_flag::NOT_NULL);
+                self.write_meta_and_body(v.unshared(), true)
+            }
+            _ => self.write_flagged(v, self.cfg.ref_tracking, true, None, false),
+        }
+    }
+
+    /// Writes only the type meta of `v` (a map chunk's shared meta).
+    pub(crate) fn lent_write_type_meta(&mut self, v: &'v Value) -> Result<()> {
+        self.collect_shared(v);
+        self.write_type_meta(v)
+    }
+
+    /// Writes only the body of `v`.
+    pub(crate) fn lent_write_body(&mut self, v: &'v Value) -> Result<()> {
+        self.collect_shared(v);
+        self.write_body(v, None)
     }
 
     fn w(&mut self) -> Writer<'_> {
@@ -497,13 +569,17 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
     }
 
     fn write_buffer(&mut self, b: &'v bytes::Bytes) -> Result<()> {
-        let Some(cb) = self.callback.as_mut() else {
-            let mut w = self.w();
-            w.var_u32(len_u32(b.len())?);
-            w.bytes(b);
-            return Ok(());
+        let placement = match self.callback.as_mut() {
+            Some(cb) => cb(BufferObject::from_slice(b)),
+            None if self.forced_inband => Placement::InBand,
+            None => {
+                let mut w = self.w();
+                w.var_u32(len_u32(b.len())?);
+                w.bytes(b);
+                return Ok(());
+            }
         };
-        match cb(BufferObject::from_slice(b)) {
+        match placement {
             Placement::InBand => {
                 let mut w = self.w();
                 w.u8(1);

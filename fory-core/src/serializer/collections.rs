@@ -31,6 +31,34 @@ pub(crate) fn write_elems<'a, T: Serialize + 'a>(
     }
     let has_null = items.clone().any(|i| i.is_none());
     let track = tracking::<T>(ctx);
+    if T::heterogeneous() {
+        // every element carries its own type meta (pyfory's mixed-type lists)
+        let mut header = 0;
+        if has_null {
+            header |= lh::HAS_NULL;
+        }
+        if track {
+            header |= lh::TRACKING_REF;
+        }
+        ctx.writer().u8(header);
+        ctx.enter()?;
+        for item in items {
+            if track {
+                if !item.write_flag(ctx)? {
+                    continue;
+                }
+            } else if has_null {
+                if item.is_none() {
+                    ctx.writer().u8(crate::wire::ref_flag::NULL);
+                    continue;
+                }
+                ctx.writer().u8(crate::wire::ref_flag::NOT_NULL);
+            }
+            item.write_meta_and_body(ctx)?;
+        }
+        ctx.leave();
+        return Ok(());
+    }
     let mut header = lh::SAME_TYPE;
     if has_null {
         header |= lh::HAS_NULL;
@@ -104,11 +132,10 @@ pub(crate) fn read_elems<'de, T: Deserialize<'de>>(
             push(T::read_after_flag(ctx, flag, T::type_id())?);
             continue;
         }
-        let id = match same {
-            Some(id) => id,
-            None => read_type_meta::<T>(ctx)?,
-        };
-        push(T::read_after_flag(ctx, flag, id)?);
+        match same {
+            Some(id) => push(T::read_after_flag(ctx, flag, id)?),
+            None => push(T::read_meta_and_body(ctx, flag)?),
+        }
     }
     ctx.leave();
     Ok(len)
@@ -276,8 +303,11 @@ fn write_entries<'a, K: Serialize + 'a, V: Serialize + 'a>(
     let vdecl = declared && V::declarable();
     let n = u32::try_from(len).map_err(|_| Error::encode("map larger than 2^32"))?;
     ctx.writer().var_u32(n);
-    let ktrack = tracking::<K>(ctx);
-    let vtrack = tracking::<V>(ctx);
+    let ktrack_all = tracking::<K>(ctx);
+    let vtrack_all = tracking::<V>(ctx);
+    let refs_on = ctx.config().ref_tracking;
+    let mut ktrack = ktrack_all;
+    let mut vtrack = vtrack_all;
     let mut chunk_at: Option<usize> = None;
     let mut chunk_len = 0u8;
     ctx.enter()?;
@@ -308,9 +338,21 @@ fn write_entries<'a, K: Serialize + 'a, V: Serialize + 'a>(
             }
             continue;
         }
+        let chunk_limit = if K::heterogeneous() || V::heterogeneous() {
+            1
+        } else {
+            mh::MAX_CHUNK as u8
+        };
         let at = match chunk_at {
-            Some(at) if chunk_len < mh::MAX_CHUNK as u8 => at,
+            Some(at) if chunk_len < chunk_limit => at,
             _ => {
+                // a heterogeneous side decides tracking per value (chunks hold one entry)
+                if K::heterogeneous() {
+                    ktrack = refs_on && k.trackable_instance();
+                }
+                if V::heterogeneous() {
+                    vtrack = refs_on && v.trackable_instance();
+                }
                 let mut header = 0;
                 if ktrack {
                     header |= mh::TRACKING_KEY_REF;
@@ -328,10 +370,10 @@ fn write_entries<'a, K: Serialize + 'a, V: Serialize + 'a>(
                 let at = ctx.writer().len();
                 ctx.writer().u8(0);
                 if !kdecl {
-                    K::write_type_meta(ctx)?;
+                    k.write_type_meta_of(ctx)?;
                 }
                 if !vdecl {
-                    V::write_type_meta(ctx)?;
+                    v.write_type_meta_of(ctx)?;
                 }
                 chunk_at = Some(at);
                 chunk_len = 0;

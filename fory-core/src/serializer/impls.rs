@@ -336,6 +336,9 @@ impl<T: ForyType> ForyType for Option<T> {
     fn declarable() -> bool {
         T::declarable()
     }
+    fn heterogeneous() -> bool {
+        T::heterogeneous()
+    }
     fn trackable() -> bool {
         T::trackable()
     }
@@ -371,6 +374,18 @@ impl<T: Serialize> Serialize for Option<T> {
             None => Err(Error::encode("None where a body is expected")),
         }
     }
+    fn write_meta_and_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        match self {
+            Some(v) => v.write_meta_and_body(ctx),
+            None => Err(Error::encode("None where a value is expected")),
+        }
+    }
+    fn write_type_meta_of<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        match self {
+            Some(v) => v.write_type_meta_of(ctx),
+            None => T::write_type_meta(ctx),
+        }
+    }
 }
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Option<T> {
     fn accepts(id: TypeId) -> bool {
@@ -394,6 +409,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Option<T> {
     fn from_null(_ctx: &ReadContext<'de>) -> Result<Self> {
         Ok(None)
     }
+    fn read_meta_and_body(ctx: &mut ReadContext<'de>, flag: Flag) -> Result<Self> {
+        T::read_meta_and_body(ctx, flag).map(Some)
+    }
 }
 
 impl<T: ForyType> ForyType for Box<T> {
@@ -416,6 +434,12 @@ impl<T: Serialize> Serialize for Box<T> {
     }
     fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
         (**self).write_field_body(ctx)
+    }
+    fn write_meta_and_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        (**self).write_meta_and_body(ctx)
+    }
+    fn write_type_meta_of<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        (**self).write_type_meta_of(ctx)
     }
     fn write_type_meta(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
         T::write_type_meta(ctx)

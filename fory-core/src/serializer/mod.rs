@@ -12,6 +12,7 @@ mod impls;
 pub mod skip;
 pub mod structs;
 pub mod types;
+mod value_impl;
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -28,7 +29,7 @@ pub struct WriteContext<'a, 'cb> {
     out: Vec<u8>,
     cfg: Config,
     pub(crate) reg: std::sync::Arc<crate::registry::Registry>,
-    pub(crate) meta_share: HashMap<&'static str, u32>,
+    pub(crate) meta_share: HashMap<String, u32>,
     pub(crate) meta_strings: HashMap<(Vec<u8>, u8), u32>,
     refs: HashMap<usize, u32>,
     next_ref: u32,
@@ -216,6 +217,8 @@ pub struct ReadContext<'de> {
     pub(crate) typedefs: Vec<std::rc::Rc<structs::RemoteStruct>>,
     pub(crate) meta_strings: Vec<(Vec<u8>, crate::wire::meta_string::Encoding)>,
     pub(crate) current: HashMap<&'static str, std::rc::Rc<structs::RemoteStruct>>,
+    /// The type meta a `Value` element read last (shared by a same-type list or map chunk).
+    pub(crate) value_meta: Option<crate::dynamic::decode::ReadType>,
 }
 
 /// Where a buffer object's bytes are.
@@ -255,6 +258,7 @@ impl<'de> ReadContext<'de> {
             typedefs: Vec::new(),
             meta_strings: Vec::new(),
             current: HashMap::new(),
+            value_meta: None,
             r,
             cfg,
             oob,
@@ -437,6 +441,11 @@ pub trait ForyType {
     {
         None
     }
+    /// Whether values of this type have different wire types (`Value`): their
+    /// type meta is written per value, never once for a collection.
+    fn heterogeneous() -> bool {
+        false
+    }
     /// Whether a schema may declare this type as an element type (everything
     /// but structs, whose element type meta is always written).
     fn declarable() -> bool {
@@ -473,6 +482,26 @@ pub trait Serialize: ForyType {
     /// True for `None`.
     fn is_none(&self) -> bool {
         false
+    }
+
+    /// Writes this value's type meta and body (a dynamic position, after its flag).
+    fn write_meta_and_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        Self::write_type_meta(ctx)?;
+        ctx.enter()?;
+        self.write_body(ctx)?;
+        ctx.leave();
+        Ok(())
+    }
+
+    /// Whether this value takes a reference id when tracking is on (the
+    /// type's answer, except for `Value`, whose answer depends on the value).
+    fn trackable_instance(&self) -> bool {
+        Self::trackable()
+    }
+
+    /// Writes this value's type meta (the same for all values of most types).
+    fn write_type_meta_of<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        Self::write_type_meta(ctx)
     }
 
     /// Writes the body where the schema declares the type (a struct field or
@@ -516,6 +545,15 @@ pub trait Deserialize<'de>: ForyType + Sized {
             }),
             _ => Self::read_body(ctx, type_id),
         }
+    }
+
+    /// Reads type meta and body at a dynamic position, after a non-null flag.
+    fn read_meta_and_body(ctx: &mut ReadContext<'de>, flag: Flag) -> Result<Self> {
+        let id = Self::read_meta(ctx)?;
+        ctx.enter()?;
+        let v = Self::read_after_flag(ctx, flag, id);
+        ctx.leave();
+        v
     }
 
     /// Reads a body into a new shared `Rc` that takes reference slot `slot`.
@@ -566,23 +604,14 @@ pub fn read_full<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) -> Result
     match ctx.read_flag()? {
         None => T::from_null(ctx),
         Some(Flag::Ref(id)) => T::read_after_flag(ctx, Flag::Ref(id), T::type_id()),
-        Some(flag) => {
-            let id = read_type_meta::<T>(ctx)?;
-            ctx.enter()?;
-            let v = T::read_after_flag(ctx, flag, id);
-            ctx.leave();
-            v
-        }
+        Some(flag) => T::read_meta_and_body(ctx, flag),
     }
 }
 
 /// Writes flag + type meta + body (a root or dynamic position).
 pub fn write_full<'a, T: Serialize>(v: &'a T, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
     if v.write_flag(ctx)? {
-        T::write_type_meta(ctx)?;
-        ctx.enter()?;
-        v.write_body(ctx)?;
-        ctx.leave();
+        v.write_meta_and_body(ctx)?;
     }
     Ok(())
 }

@@ -152,6 +152,15 @@ pub struct RemoteStruct {
     mapping: OnceCell<Rc<Vec<RemoteField>>>,
 }
 
+impl RemoteStruct {
+    pub(crate) fn new(def: TypeDef) -> Self {
+        RemoteStruct {
+            def,
+            mapping: OnceCell::new(),
+        }
+    }
+}
+
 /// One remote field and where it goes locally.
 #[derive(Debug, Clone)]
 pub struct RemoteField {
@@ -196,7 +205,7 @@ pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Resul
             return Ok(());
         }
         let idx = ctx.meta_share.len() as u32;
-        ctx.meta_share.insert(T::NAME, idx);
+        ctx.meta_share.insert(T::NAME.to_string(), idx);
         let compiled = reg.compiled(T::NAME)?;
         let bytes = &compiled
             .layout
@@ -483,11 +492,7 @@ pub fn write_field<'a, T: Serialize>(
         )));
     }
     if plan.dynamic {
-        T::write_type_meta(ctx)?;
-        ctx.enter()?;
-        v.write_body(ctx)?;
-        ctx.leave();
-        return Ok(());
+        return v.write_meta_and_body(ctx);
     }
     ctx.enter()?;
     v.write_as(plan.wire_id, ctx)?;
@@ -508,11 +513,10 @@ pub fn read_field<'de, T: Deserialize<'de>>(
             Some(f) => flag = f,
         }
     }
-    let id = if plan.dynamic {
-        T::read_meta(ctx)?
-    } else {
-        plan.wire_id
-    };
+    if plan.dynamic {
+        return T::read_meta_and_body(ctx, flag);
+    }
+    let id = plan.wire_id;
     ctx.enter()?;
     let v = T::read_after_flag(ctx, flag, id);
     ctx.leave();
@@ -564,7 +568,7 @@ pub fn write_enum_meta<T: ForyEnum>(ctx: &mut WriteContext<'_, '_>) -> Result<()
                     return Ok(());
                 }
                 let idx = ctx.meta_share.len() as u32;
-                ctx.meta_share.insert(T::NAME, idx);
+                ctx.meta_share.insert(T::NAME.to_string(), idx);
                 let bytes = TypeDef {
                     kind: TypeDefKind::Other(1),
                     registration,
@@ -703,7 +707,7 @@ pub fn write_opaque_meta(
                     return Ok(());
                 }
                 let idx = ctx.meta_share.len() as u32;
-                ctx.meta_share.insert(key, idx);
+                ctx.meta_share.insert(key.to_string(), idx);
                 let bytes = TypeDef {
                     kind: TypeDefKind::Other(typedef_kind),
                     registration: registration.clone(),
