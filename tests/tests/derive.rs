@@ -2,6 +2,7 @@
 //! struct and enum vectors read into Rust types and written back byte for byte.
 
 use std::collections::BTreeMap;
+use std::process::Command;
 use std::rc::Rc;
 
 use fory_core::Fory;
@@ -968,4 +969,142 @@ fn any_fields_hold_values() {
     assert_eq!(v.items.len(), 5);
     assert!(matches!(&v.items[3], fory_core::Value::Struct(s) if s.type_name == "example.Point"));
     assert_eq!(v.props.len(), 3);
+}
+
+/// Every struct, enum, int-width, ref and evolution vector covered by a
+/// derived type is re-encoded through that type and read back by pyfory.
+#[test]
+fn pyfory_reads_derived_reencodings() {
+    if std::env::var("FORY_SKIP_PYTHON").is_ok_and(|v| v == "1") {
+        return;
+    }
+    let out = std::env::temp_dir().join(format!("fory-derived-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    let m = fory_cli::conform::Manifest::load(&vectors_dir()).unwrap();
+    let all = |c: bool, r: bool| {
+        let b = Fory::builder().compatible(c).ref_tracking(r);
+        let b = b
+            .register_struct::<Point>()
+            .and_then(|b| b.register_struct::<Line>())
+            .and_then(|b| b.register_enum::<Color>())
+            .and_then(|b| b.register_enum::<Status>())
+            .and_then(|b| b.register_enum::<Flavor>())
+            .and_then(|b| b.register_struct::<WithEnums>())
+            .and_then(|b| b.register_struct::<Empty>())
+            .and_then(|b| b.register_struct::<TimeFields>())
+            .and_then(|b| b.register_struct::<Blob>())
+            .and_then(|b| b.register_struct::<SharedHolder>())
+            .and_then(|b| b.register_struct::<Containers>())
+            .and_then(|b| b.register_struct::<AllPrims>())
+            .and_then(|b| b.register_struct::<ArrayFields>())
+            .and_then(|b| b.register_struct::<Dyn>())
+            .and_then(|b| b.register_struct::<CyclicNode>())
+            .unwrap();
+        b.build()
+    };
+    let mut prefixes = Vec::new();
+    let mut emitted = 0usize;
+    for c in m.cases() {
+        let name = c["name"].as_str().unwrap();
+        if !c["conformance"].as_bool().unwrap_or(true) || c["oob_policy"].as_str() != Some("none") {
+            continue;
+        }
+        let (compatible, track_ref) = (
+            c["config"]["compatible"].as_bool().unwrap(),
+            c["config"]["ref"].as_bool().unwrap(),
+        );
+        let bytes = vector(name);
+        macro_rules! via {
+            ($t:ty) => {{
+                let f = all(compatible, track_ref);
+                let v: $t = f
+                    .deserialize(&bytes)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                f.serialize(&v).unwrap_or_else(|e| panic!("{name}: {e}"))
+            }};
+        }
+        let base = name.split("__").next().unwrap();
+        let ours = match base {
+            "struct_point" | "struct_point_neg" => via!(Point),
+            "struct_line_full" | "struct_line_nulls" => via!(Line),
+            "struct_allprims_zeroish" | "struct_allprims_min" | "struct_allprims_max" => {
+                via!(AllPrims)
+            }
+            "struct_array_fields" | "struct_array_fields_empty" => via!(ArrayFields),
+            "struct_containers" | "struct_containers_alt" => via!(Containers),
+            "struct_with_enums" => via!(WithEnums),
+            "struct_time_fields" => via!(TimeFields),
+            "struct_blob" => via!(Blob),
+            "struct_empty" => via!(Empty),
+            "struct_dyn" | "struct_dyn_alt" => via!(Dyn),
+            "struct_list_of_points" => via!(Vec<Point>),
+            "struct_map_of_lines" => via!(BTreeMap<String, Line>),
+            "struct_node_chain" | "ref_cycle_node_self" | "ref_cycle_node_pair" => {
+                let f = all(compatible, track_ref);
+                let v: Rc<std::cell::RefCell<CyclicNode>> = f.deserialize(&bytes).unwrap();
+                let out_bytes = f.serialize(&v).unwrap();
+                let mut cur = Some(v);
+                while let Some(n) = cur.take() {
+                    cur = n.borrow_mut().next.take();
+                }
+                out_bytes
+            }
+            "ref_struct_fields_shared" => via!(SharedHolder),
+            "ref_shared_struct" => via!(Vec<Rc<Point>>),
+            "enum_color_red" | "enum_color_green" | "enum_color_blue" => via!(Color),
+            "enum_status_active" | "enum_status_inactive" | "enum_status_unknown" => via!(Status),
+            "enum_flavor_sweet" | "enum_flavor_bitter" => via!(Flavor),
+            _ => continue,
+        };
+        std::fs::write(out.join(format!("{name}.bin")), ours).unwrap();
+        prefixes.push(name.to_string());
+        emitted += 1;
+    }
+    assert!(emitted >= 90, "{emitted}");
+    let setup = Command::new("bash")
+        .arg(fory_tests::repo_root().join("tests/python/setup_venv.sh"))
+        .output()
+        .unwrap();
+    assert!(setup.status.success());
+    let py = String::from_utf8_lossy(&setup.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string();
+    let mut cmd = Command::new(py);
+    cmd.arg(fory_tests::repo_root().join("tests/python/fory_peer.py"))
+        .arg("check")
+        .arg(&out)
+        .arg("--manifest")
+        .arg(vectors_dir().join("cases.json"))
+        .arg("--quiet");
+    for p in &prefixes {
+        cmd.arg("--only").arg(p);
+    }
+    let res = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    // --only is a prefix filter: cases sharing a prefix with an emitted one but
+    // not emitted themselves (other policies) are reported missing; count ours.
+    let failures: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("FAIL") && !l.contains("missing stream"))
+        .collect();
+    let missing = stdout
+        .lines()
+        .filter(|l| l.contains("missing stream"))
+        .count();
+    let summary = stdout.lines().last().unwrap_or("");
+    let counts: Vec<usize> = summary
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert_eq!(counts, [emitted, missing], "{summary}");
+    assert!(
+        failures.is_empty(),
+        "pyfory rejected derived re-encodings:\n{}",
+        failures.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(&out);
 }
