@@ -1,7 +1,6 @@
 //! The registered user types of a [`Fory`](crate::Fory) instance, with their
 //! layouts precomputed for its configuration.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::dynamic::layout::{field_plan, FieldPlan, StructLayout};
@@ -22,13 +21,13 @@ pub struct CompiledStruct {
 #[derive(Debug, Default)]
 pub struct Registry {
     schema: Schema,
-    compiled: HashMap<String, Arc<CompiledStruct>>,
+    compiled: rustc_hash::FxHashMap<String, Arc<CompiledStruct>>,
 }
 
 impl Registry {
     /// Compiles every struct of `schema` for `cfg`.
     pub fn new(schema: Schema, cfg: Config) -> Result<Registry> {
-        let mut compiled = HashMap::new();
+        let mut compiled = rustc_hash::FxHashMap::default();
         for t in schema.types() {
             if let TypeDecl::Struct(s) = &**t {
                 let decl = Arc::new(s.clone());

@@ -105,7 +105,13 @@ macro_rules! int_impl {
                 ctx.writer().$write(*self);
                 Ok(())
             }
+            #[inline]
             fn write_as<'a>(&'a self, id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                if id == $id {
+                    // the type's own encoding: no conversion
+                    ctx.writer().$write(*self);
+                    return Ok(());
+                }
                 write_int_as(*self as i128, id, ctx)
             }
         }
@@ -113,7 +119,11 @@ macro_rules! int_impl {
             fn accepts(id: TypeId) -> bool {
                 is_int(id)
             }
+            #[inline]
             fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+                if id == $id {
+                    return ctx.reader().$write();
+                }
                 let pos = ctx.reader().pos();
                 let v = read_any_int(ctx, id)?;
                 <$t>::try_from(v).map_err(|_| Error::invalid(pos, format!("{v} does not fit {}", stringify!($t))))

@@ -216,7 +216,7 @@ pub struct ReadContext<'de> {
     pub(crate) reg: std::sync::Arc<crate::registry::Registry>,
     pub(crate) typedefs: Vec<std::rc::Rc<structs::RemoteStruct>>,
     pub(crate) meta_strings: Vec<(Vec<u8>, crate::wire::meta_string::Encoding)>,
-    pub(crate) current: HashMap<&'static str, std::rc::Rc<structs::RemoteStruct>>,
+    pub(crate) current: rustc_hash::FxHashMap<&'static str, std::rc::Rc<structs::RemoteStruct>>,
     /// The type meta a `Value` element read last (shared by a same-type list or map chunk).
     pub(crate) value_meta: Option<crate::dynamic::decode::ReadType>,
 }
@@ -257,7 +257,7 @@ impl<'de> ReadContext<'de> {
             reg,
             typedefs: Vec::new(),
             meta_strings: Vec::new(),
-            current: HashMap::new(),
+            current: rustc_hash::FxHashMap::default(),
             value_meta: None,
             r,
             cfg,
