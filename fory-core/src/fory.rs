@@ -217,7 +217,7 @@ impl Fory {
     /// Serializes a typed value.
     pub fn serialize<T: Serialize>(&self, value: &T) -> Result<Vec<u8>> {
         self.check()?;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(256);
         self.serialize_into(value, &mut out)?;
         Ok(out)
     }

@@ -75,7 +75,7 @@ pub use fory_derive::Fory;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::{Error, Result};
-    pub use crate::registry::TypeRegistration;
+    pub use crate::registry::{TypeCache, TypeRegistration};
     pub use crate::schema::{
         EnumDecl, FieldDecl, FieldType, Registration, StructDecl, TypeExpr, Variant,
     };

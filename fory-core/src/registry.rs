@@ -1,7 +1,8 @@
 //! The registered user types of a [`Fory`](crate::Fory) instance, with their
 //! layouts precomputed for its configuration.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::dynamic::layout::{field_plan, FieldPlan, StructLayout};
 use crate::dynamic::Config;
@@ -17,17 +18,57 @@ pub struct CompiledStruct {
     pub plans: Vec<FieldPlan>,
 }
 
-/// Schema plus compiled struct layouts.
+impl CompiledStruct {
+    /// How the struct is registered.
+    pub fn registration(&self) -> &crate::schema::Registration {
+        &self.layout.decl.registration
+    }
+}
+
+static NEXT_REGISTRY_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Schema plus compiled struct layouts, and a cache of the TypeDefs seen in
+/// streams (decoded once per process, not once per call).
 #[derive(Debug, Default)]
 pub struct Registry {
+    id: u64,
     schema: Schema,
-    compiled: rustc_hash::FxHashMap<String, Arc<CompiledStruct>>,
+    compiled: Vec<Arc<CompiledStruct>>,
+    index: rustc_hash::FxHashMap<String, usize>,
+    typedefs: Mutex<rustc_hash::FxHashMap<u64, Arc<crate::serializer::structs::RemoteStruct>>>,
+}
+
+/// Entries a [`TypeCache`] can address per registry.
+const INDEX_BITS: u32 = 24;
+
+/// A per-type cache of "which compiled layout is mine in this registry",
+/// so derived code finds its layout without hashing its name. One atomic
+/// load on the hot path; a miss (another registry) falls back to the name.
+#[derive(Debug)]
+pub struct TypeCache {
+    packed: AtomicU64,
+}
+
+impl TypeCache {
+    /// An empty cache (const, for a `static` in generated code).
+    pub const fn new() -> Self {
+        TypeCache {
+            packed: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Default for TypeCache {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Registry {
     /// Compiles every struct of `schema` for `cfg`.
     pub fn new(schema: Schema, cfg: Config) -> Result<Registry> {
-        let mut compiled = rustc_hash::FxHashMap::default();
+        let mut compiled = Vec::new();
+        let mut index = rustc_hash::FxHashMap::default();
         for t in schema.types() {
             if let TypeDecl::Struct(s) = &**t {
                 let decl = Arc::new(s.clone());
@@ -39,10 +80,20 @@ impl Registry {
                     .enumerate()
                     .map(|(i, f)| field_plan(&schema, cfg, f, layout.runtime_ref[i]))
                     .collect();
-                compiled.insert(s.name.clone(), Arc::new(CompiledStruct { layout, plans }));
+                index.insert(s.name.clone(), compiled.len());
+                compiled.push(Arc::new(CompiledStruct { layout, plans }));
             }
         }
-        Ok(Registry { schema, compiled })
+        if compiled.len() >= 1 << INDEX_BITS {
+            return Err(Error::schema("too many struct types in one registry"));
+        }
+        Ok(Registry {
+            id: NEXT_REGISTRY_ID.fetch_add(1, Ordering::Relaxed),
+            schema,
+            compiled,
+            index,
+            typedefs: Mutex::new(rustc_hash::FxHashMap::default()),
+        })
     }
 
     /// The schema.
@@ -52,11 +103,56 @@ impl Registry {
 
     /// The compiled layout of the struct called `name`.
     pub fn compiled(&self, name: &str) -> Result<&Arc<CompiledStruct>> {
-        self.compiled.get(name).ok_or_else(|| {
+        self.index
+            .get(name)
+            .map(|&i| &self.compiled[i])
+            .ok_or_else(|| {
+                Error::encode(format!(
+                    "struct {name} is not registered with this Fory instance"
+                ))
+            })
+    }
+
+    /// The compiled layout of `name`, remembered in `cache` for this registry.
+    #[inline]
+    pub fn compiled_cached(&self, cache: &TypeCache, name: &str) -> Result<&Arc<CompiledStruct>> {
+        let packed = cache.packed.load(Ordering::Relaxed);
+        if packed >> INDEX_BITS == self.id {
+            let i = (packed & ((1 << INDEX_BITS) - 1)) as usize;
+            if let Some(c) = self.compiled.get(i) {
+                return Ok(c);
+            }
+        }
+        let i = *self.index.get(name).ok_or_else(|| {
             Error::encode(format!(
                 "struct {name} is not registered with this Fory instance"
             ))
-        })
+        })?;
+        cache
+            .packed
+            .store((self.id << INDEX_BITS) | i as u64, Ordering::Relaxed);
+        Ok(&self.compiled[i])
+    }
+
+    /// A TypeDef seen before (by its 8-byte header), if any.
+    pub(crate) fn cached_typedef(
+        &self,
+        header: u64,
+    ) -> Option<Arc<crate::serializer::structs::RemoteStruct>> {
+        self.typedefs.lock().ok()?.get(&header).cloned()
+    }
+
+    /// Remembers a decoded TypeDef (bounded: a hostile stream cannot grow it forever).
+    pub(crate) fn remember_typedef(
+        &self,
+        header: u64,
+        def: Arc<crate::serializer::structs::RemoteStruct>,
+    ) {
+        if let Ok(mut m) = self.typedefs.lock() {
+            if m.len() < 4096 {
+                m.insert(header, def);
+            }
+        }
     }
 }
 

@@ -177,6 +177,10 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
 
         impl #ig_type __p::ForyStruct for #ident #ty_generics #where_clause {
             const NAME: &'static str = #name;
+            fn type_cache() -> ::core::option::Option<&'static __p::TypeCache> {
+                static __CACHE: __p::TypeCache = __p::TypeCache::new();
+                ::core::option::Option::Some(&__CACHE)
+            }
             fn decl() -> __p::Result<__p::StructDecl> {
                 ::core::result::Result::Ok(__p::StructDecl {
                     name: ::std::string::String::from(<Self as __p::ForyStruct>::NAME),

@@ -29,7 +29,7 @@ pub struct Encoder<'s, 'v, 'cb> {
     schema: &'s Schema,
     cfg: Config,
     layouts: HashMap<String, Arc<StructLayout>>,
-    meta_share: HashMap<String, u32>,
+    meta_share: HashMap<std::borrow::Cow<'static, str>, u32>,
     meta_strings: meta_string::InlineWriteTable,
     next_ref: u32,
     shared_ids: HashMap<u32, u32>,
@@ -44,7 +44,7 @@ pub struct Encoder<'s, 'v, 'cb> {
 /// the dynamic encoder to write a `Value` in the middle of a typed value.
 pub(crate) struct Lent {
     pub out: Vec<u8>,
-    pub meta_share: HashMap<String, u32>,
+    pub meta_share: HashMap<std::borrow::Cow<'static, str>, u32>,
     pub meta_strings: meta_string::InlineWriteTable,
     pub next_ref: u32,
     pub forced_inband: bool,
@@ -380,7 +380,8 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
             return;
         }
         let idx = self.meta_share.len() as u32;
-        self.meta_share.insert(key.to_string(), idx);
+        self.meta_share
+            .insert(std::borrow::Cow::Owned(key.to_string()), idx);
         let mut w = self.w();
         w.var_u32(idx << 1);
         w.bytes(typedef);

@@ -70,12 +70,24 @@ fn write_int_as(v: i128, id: TypeId, ctx: &mut WriteContext<'_, '_>) -> Result<(
 macro_rules! dense_fns {
     ($t:ty, $n:expr, |$b:ident| $from:expr, |$x:ident| $to:expr) => {
         fn write_dense(items: &[Self], w: &mut crate::wire::Writer<'_>) {
-            w.reserve(items.len() * $n);
-            for $x in items {
-                w.bytes(&$to);
+            // little-endian targets: the elements are the wire bytes
+            #[cfg(target_endian = "little")]
+            w.bytes(bytemuck::cast_slice(items));
+            #[cfg(not(target_endian = "little"))]
+            {
+                w.reserve(items.len() * $n);
+                for $x in items {
+                    w.bytes(&$to);
+                }
             }
         }
         fn read_dense(bytes: &[u8]) -> Vec<Self> {
+            #[cfg(target_endian = "little")]
+            {
+                // copies once into aligned storage, whatever the input alignment
+                bytemuck::pod_collect_to_vec(bytes)
+            }
+            #[cfg(not(target_endian = "little"))]
             bytes
                 .chunks_exact($n)
                 .map(|c| {

@@ -29,7 +29,7 @@ pub struct WriteContext<'a, 'cb> {
     out: Vec<u8>,
     cfg: Config,
     pub(crate) reg: std::sync::Arc<crate::registry::Registry>,
-    pub(crate) meta_share: HashMap<String, u32>,
+    pub(crate) meta_share: HashMap<std::borrow::Cow<'static, str>, u32>,
     pub(crate) meta_strings: HashMap<(Vec<u8>, u8), u32>,
     refs: HashMap<usize, u32>,
     next_ref: u32,
@@ -214,9 +214,9 @@ pub struct ReadContext<'de> {
     refs: Vec<Option<Rc<dyn Any>>>,
     depth: usize,
     pub(crate) reg: std::sync::Arc<crate::registry::Registry>,
-    pub(crate) typedefs: Vec<std::rc::Rc<structs::RemoteStruct>>,
+    pub(crate) typedefs: Vec<std::sync::Arc<structs::RemoteStruct>>,
     pub(crate) meta_strings: Vec<(Vec<u8>, crate::wire::meta_string::Encoding)>,
-    pub(crate) current: rustc_hash::FxHashMap<&'static str, std::rc::Rc<structs::RemoteStruct>>,
+    pub(crate) current: rustc_hash::FxHashMap<&'static str, std::sync::Arc<structs::RemoteStruct>>,
     /// The type meta a `Value` element read last (shared by a same-type list or map chunk).
     pub(crate) value_meta: Option<crate::dynamic::decode::ReadType>,
 }

@@ -1,7 +1,7 @@
 //! Skipping values the local type does not know (unknown fields in
 //! compatible mode), guided by TypeDef wire types and in-stream type meta.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::structs::{read_shared_typedef, RemoteStruct};
 use super::{Flag, ReadContext};
@@ -14,7 +14,7 @@ use crate::wire::{list_header as lh, map_header as mh};
 
 enum Meta {
     Wire(WireType),
-    Compat(Rc<RemoteStruct>),
+    Compat(Arc<RemoteStruct>),
 }
 
 fn leaf(id: u8) -> WireType {

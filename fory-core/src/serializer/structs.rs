@@ -2,9 +2,7 @@
 //! of schema-consistent mode, TypeDefs and field matching of compatible mode,
 //! and per-field framing. The generated code calls only these functions.
 
-use std::cell::OnceCell;
-use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::{read_full, Deserialize, Flag, ReadContext, Serialize, WriteContext};
 use crate::dynamic::layout::{wire_plan, FieldPlan};
@@ -24,6 +22,19 @@ pub trait ForyStruct {
     /// The struct description (registration, fields with their schema types).
     /// Fails when a field attribute does not fit the field's type.
     fn decl() -> Result<StructDecl>;
+    /// A per-type cache of the compiled layout (derived code provides one).
+    fn type_cache() -> Option<&'static crate::registry::TypeCache> {
+        None
+    }
+}
+
+/// The compiled layout of `T` in the context's registry.
+#[inline]
+fn compiled_of<T: ForyStruct>(reg: &crate::registry::Registry) -> Result<&Arc<CompiledStruct>> {
+    match T::type_cache() {
+        Some(cache) => reg.compiled_cached(cache, T::NAME),
+        None => reg.compiled(T::NAME),
+    }
 }
 
 /// Applies `#[fory(encoding = ...)]` to an integer field type.
@@ -149,14 +160,14 @@ pub fn as_bytes(ty: crate::schema::FieldType, field: &str) -> Result<crate::sche
 pub struct RemoteStruct {
     /// The decoded TypeDef.
     pub def: TypeDef,
-    mapping: OnceCell<Rc<Vec<RemoteField>>>,
+    mapping: OnceLock<Arc<Vec<RemoteField>>>,
 }
 
 impl RemoteStruct {
     pub(crate) fn new(def: TypeDef) -> Self {
         RemoteStruct {
             def,
-            mapping: OnceCell::new(),
+            mapping: OnceLock::new(),
         }
     }
 }
@@ -177,23 +188,14 @@ pub enum ReadPlan {
     /// Schema-consistent: local order, local plans.
     Consistent(Arc<CompiledStruct>),
     /// Compatible: the writer's fields, mapped onto local ones.
-    Compatible(Rc<Vec<RemoteField>>),
-}
-
-fn registration<T: ForyStruct>(ctx_reg: &crate::registry::Registry) -> Result<Registration> {
-    match ctx_reg.schema().get(T::NAME).map(|d| &**d) {
-        Some(TypeDecl::Struct(s)) => Ok(s.registration.clone()),
-        _ => Err(Error::encode(format!(
-            "struct {} is not registered with this Fory instance",
-            T::NAME
-        ))),
-    }
+    Compatible(Arc<Vec<RemoteField>>),
 }
 
 /// Writes the type meta of struct `T`.
 pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
     let reg = ctx.reg.clone();
-    let registration = registration::<T>(&reg)?;
+    let compiled = compiled_of::<T>(&reg)?;
+    let registration = compiled.registration();
     if ctx.config().compatible {
         let id = match registration {
             Registration::Id(_) => tid::COMPATIBLE_STRUCT,
@@ -205,8 +207,8 @@ pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Resul
             return Ok(());
         }
         let idx = ctx.meta_share.len() as u32;
-        ctx.meta_share.insert(T::NAME.to_string(), idx);
-        let compiled = reg.compiled(T::NAME)?;
+        ctx.meta_share
+            .insert(std::borrow::Cow::Borrowed(T::NAME), idx);
         let bytes = &compiled
             .layout
             .typedef
@@ -222,7 +224,7 @@ pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Resul
         Registration::Id(id) => {
             let mut w = ctx.writer();
             w.u8(tid::STRUCT);
-            w.var_u32(id);
+            w.var_u32(*id);
         }
         Registration::Name {
             namespace,
@@ -230,20 +232,20 @@ pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Resul
         } => {
             ctx.writer().u8(tid::NAMED_STRUCT);
             let mut table = std::mem::take(&mut ctx.meta_strings);
-            let r = (|| {
+            let r = meta_string::write_inline(
+                &mut table,
+                &mut Writer::new(&mut ctx.out),
+                namespace,
+                Context::Namespace,
+            )
+            .and_then(|_| {
                 meta_string::write_inline(
                     &mut table,
                     &mut Writer::new(&mut ctx.out),
-                    &namespace,
-                    Context::Namespace,
-                )?;
-                meta_string::write_inline(
-                    &mut table,
-                    &mut Writer::new(&mut ctx.out),
-                    &typename,
+                    typename,
                     Context::TypeName,
                 )
-            })();
+            });
             ctx.meta_strings = table;
             r?;
         }
@@ -255,7 +257,7 @@ pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Resul
 /// remembers the TypeDef for the body that follows.
 pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<TypeId> {
     let reg = ctx.reg.clone();
-    let registration = registration::<T>(&reg)?;
+    let registration = compiled_of::<T>(&reg)?.registration();
     let pos = ctx.reader().pos();
     let id = ctx.reader().u8()?;
     let mismatch = |found: String| Error::TypeMismatch {
@@ -266,13 +268,13 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
     match id {
         tid::STRUCT => {
             let uid = ctx.reader().var_u32()?;
-            if registration != Registration::Id(uid) {
+            if *registration != Registration::Id(uid) {
                 return Err(mismatch(format!("struct id {uid}")));
             }
         }
         tid::NAMED_STRUCT => {
             let (ns, tn) = meta_string::read_inline_names(&mut ctx.meta_strings, &mut ctx.r)?;
-            if registration
+            if *registration
                 != (Registration::Name {
                     namespace: ns.clone(),
                     typename: tn.clone(),
@@ -283,7 +285,7 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
         }
         tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT => {
             let remote = read_shared_typedef(ctx)?;
-            if remote.def.registration != registration
+            if remote.def.registration != *registration
                 || !matches!(remote.def.kind, TypeDefKind::Struct { .. })
             {
                 return Err(mismatch(format!("{:?}", remote.def.registration)));
@@ -302,7 +304,7 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
 }
 
 /// Reads a meta-share marker and, for a new entry, its TypeDef.
-pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Rc<RemoteStruct>> {
+pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Arc<RemoteStruct>> {
     let pos = ctx.reader().pos();
     let marker = ctx.reader().var_u32()?;
     let idx = (marker >> 1) as usize;
@@ -322,18 +324,38 @@ pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Rc<Remote
             ),
         ));
     }
-    let def = TypeDef::decode(ctx.reader())?;
-    let remote = Rc::new(RemoteStruct {
+    // A TypeDef seen in an earlier stream is recognised by its 8-byte header
+    // (size and 52-bit hash of the body) and skipped, not decoded again.
+    let start = ctx.reader().pos();
+    let header = ctx.reader().u64()?;
+    let reg = ctx.reg.clone();
+    if let Some(known) = reg.cached_typedef(header) {
+        let mut size = header & 0xff;
+        if size == 0xff {
+            size += ctx.reader().var_u32()? as u64;
+        }
+        let size = ctx.reader().ensure("TypeDef body", size)?;
+        ctx.reader().take(size)?;
+        ctx.typedefs.push(known.clone());
+        return Ok(known);
+    }
+    let mut r = crate::wire::Reader::new(ctx.reader().data());
+    r.take(start)?;
+    let def = TypeDef::decode(&mut r)?;
+    let consumed = r.pos() - start - 8;
+    ctx.reader().take(consumed)?;
+    let remote = Arc::new(RemoteStruct {
         def,
-        mapping: OnceCell::new(),
+        mapping: OnceLock::new(),
     });
+    reg.remember_typedef(header, remote.clone());
     ctx.typedefs.push(remote.clone());
     Ok(remote)
 }
 
 /// Starts writing a struct body: the schema hash in schema-consistent mode.
 pub fn begin_write<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Result<Arc<CompiledStruct>> {
-    let compiled = ctx.reg.compiled(T::NAME)?.clone();
+    let compiled = compiled_of::<T>(&ctx.reg)?.clone();
     if !ctx.config().compatible {
         ctx.writer().i32(compiled.layout.hash);
     }
@@ -343,7 +365,7 @@ pub fn begin_write<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Result<Arc<
 /// Starts reading a struct body: checks the hash, or maps the remote TypeDef.
 pub fn begin_read<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<ReadPlan> {
     let reg = ctx.reg.clone();
-    let compiled = reg.compiled(T::NAME)?.clone();
+    let compiled = compiled_of::<T>(&reg)?.clone();
     if !ctx.config().compatible {
         let pos = ctx.reader().pos();
         let hash = ctx.reader().i32()?;
@@ -366,7 +388,7 @@ pub fn begin_read<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<ReadPlan> 
     let mapping = remote
         .mapping
         .get_or_init(|| {
-            Rc::new(map_fields(
+            Arc::new(map_fields(
                 &remote.def,
                 &compiled.layout.decl,
                 &compiled.plans,
@@ -568,7 +590,8 @@ pub fn write_enum_meta<T: ForyEnum>(ctx: &mut WriteContext<'_, '_>) -> Result<()
                     return Ok(());
                 }
                 let idx = ctx.meta_share.len() as u32;
-                ctx.meta_share.insert(T::NAME.to_string(), idx);
+                ctx.meta_share
+                    .insert(std::borrow::Cow::Borrowed(T::NAME), idx);
                 let bytes = TypeDef {
                     kind: TypeDefKind::Other(1),
                     registration,
@@ -707,7 +730,7 @@ pub fn write_opaque_meta(
                     return Ok(());
                 }
                 let idx = ctx.meta_share.len() as u32;
-                ctx.meta_share.insert(key.to_string(), idx);
+                ctx.meta_share.insert(std::borrow::Cow::Borrowed(key), idx);
                 let bytes = TypeDef {
                     kind: TypeDefKind::Other(typedef_kind),
                     registration: registration.clone(),

@@ -4,7 +4,7 @@
 //! the dynamic codec for the duration of one value, so both agree on every
 //! id in the stream.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::structs::RemoteStruct;
 use super::{Deserialize, Flag, ForyType, ReadContext, Serialize, WriteContext};
@@ -78,7 +78,7 @@ impl<'de> ReadContext<'de> {
         self.next_buffer = back.next_buffer;
         self.meta_strings = back.meta_strings;
         for def in back.typedefs {
-            self.typedefs.push(Rc::new(RemoteStruct::new(def)));
+            self.typedefs.push(Arc::new(RemoteStruct::new(def)));
         }
         while (self.refs.len() as u32) < back.ref_count {
             self.refs.push(None);

@@ -43,6 +43,9 @@ pub fn read_string(r: &mut Reader<'_>) -> Result<String> {
     let len = r.ensure("string byte length", header >> 2)?;
     let bytes = r.take(len)?;
     match header & 3 {
+        LATIN1 if bytes.is_ascii() => std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|_| Error::invalid(start, "invalid ASCII string")),
         LATIN1 => Ok(bytes.iter().map(|&b| b as char).collect()),
         UTF16 => {
             if len % 2 != 0 {
