@@ -84,6 +84,11 @@ enum Cmd {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Python pickle protocol 5 streams: inspect, convert to Fory.
+    Pickle {
+        #[command(subcommand)]
+        cmd: fory_cli::pickle_cmd::PickleCmd,
+    },
     /// Run the conformance cases of a manifest directory.
     Conform {
         /// Directory with cases.json and the vectors.
@@ -234,6 +239,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 ExitCode::from(1)
             })
         }
+        Cmd::Pickle { cmd } => fory_cli::pickle_cmd::run(cmd),
         Cmd::Conform { dir, emit, only } => {
             let results = conform::run(&dir, emit.as_deref(), &only)?;
             let mut out = std::io::stdout().lock();
