@@ -25,6 +25,9 @@ impl CompiledStruct {
     }
 }
 
+/// The writer's meta-share table: type name → index of its TypeDef in this stream.
+pub type MetaShareTable = rustc_hash::FxHashMap<std::borrow::Cow<'static, str>, u32>;
+
 static NEXT_REGISTRY_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Schema plus compiled struct layouts, and a cache of the TypeDefs seen in

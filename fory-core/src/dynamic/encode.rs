@@ -29,7 +29,7 @@ pub struct Encoder<'s, 'v, 'cb> {
     schema: &'s Schema,
     cfg: Config,
     layouts: HashMap<String, Arc<StructLayout>>,
-    meta_share: HashMap<std::borrow::Cow<'static, str>, u32>,
+    meta_share: crate::registry::MetaShareTable,
     meta_strings: meta_string::InlineWriteTable,
     next_ref: u32,
     shared_ids: HashMap<u32, u32>,
@@ -44,7 +44,7 @@ pub struct Encoder<'s, 'v, 'cb> {
 /// the dynamic encoder to write a `Value` in the middle of a typed value.
 pub(crate) struct Lent {
     pub out: Vec<u8>,
-    pub meta_share: HashMap<std::borrow::Cow<'static, str>, u32>,
+    pub meta_share: crate::registry::MetaShareTable,
     pub meta_strings: meta_string::InlineWriteTable,
     pub next_ref: u32,
     pub forced_inband: bool,
@@ -64,8 +64,8 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
             schema,
             cfg,
             layouts: HashMap::new(),
-            meta_share: HashMap::new(),
-            meta_strings: HashMap::new(),
+            meta_share: Default::default(),
+            meta_strings: Default::default(),
             next_ref: 0,
             shared_ids: HashMap::new(),
             shared_values: HashMap::new(),

@@ -15,7 +15,6 @@ pub mod types;
 mod value_impl;
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::error::{Error, Result};
@@ -29,9 +28,9 @@ pub struct WriteContext<'a, 'cb> {
     out: Vec<u8>,
     cfg: Config,
     pub(crate) reg: std::sync::Arc<crate::registry::Registry>,
-    pub(crate) meta_share: HashMap<std::borrow::Cow<'static, str>, u32>,
-    pub(crate) meta_strings: HashMap<(Vec<u8>, u8), u32>,
-    refs: HashMap<usize, u32>,
+    pub(crate) meta_share: crate::registry::MetaShareTable,
+    pub(crate) meta_strings: crate::wire::meta_string::InlineWriteTable,
+    refs: rustc_hash::FxHashMap<usize, u32>,
     next_ref: u32,
     callback: Option<&'cb mut dyn FnMut(BufferObject<'a>) -> Placement>,
     /// A buffer callback exists but cannot see the buffers being written (a
@@ -79,9 +78,9 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
             out,
             cfg,
             reg,
-            meta_share: HashMap::new(),
-            meta_strings: HashMap::new(),
-            refs: HashMap::new(),
+            meta_share: Default::default(),
+            meta_strings: Default::default(),
+            refs: Default::default(),
             next_ref: 0,
             callback,
             forced_inband: false,

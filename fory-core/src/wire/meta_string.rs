@@ -322,7 +322,7 @@ pub fn long_meta_string_hash(data: &[u8], enc: Encoding) -> i64 {
 /// Writer-side table of the inline meta-string framing (named types outside
 /// compatible mode): the first occurrence is written in full, later ones as
 /// `((id + 1) << 1) | 1`.
-pub type InlineWriteTable = std::collections::HashMap<(Vec<u8>, u8), u32>;
+pub type InlineWriteTable = rustc_hash::FxHashMap<(Vec<u8>, u8), u32>;
 
 /// Reader-side table of the inline framing, in first-occurrence order.
 pub type InlineReadTable = Vec<(Vec<u8>, Encoding)>;
