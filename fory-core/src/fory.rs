@@ -225,7 +225,7 @@ impl Fory {
     /// Serializes a typed value, appending to `out`.
     pub fn serialize_into<T: Serialize>(&self, value: &T, out: &mut Vec<u8>) -> Result<()> {
         self.check()?;
-        let mut ctx = WriteContext::new(std::mem::take(out), self.cfg, self.reg.clone(), None);
+        let mut ctx = WriteContext::new(std::mem::take(out), self.cfg, &self.reg, None);
         ctx.writer().u8(header::XLANG);
         write_full(value, &mut ctx)?;
         *out = ctx.finish();
@@ -241,7 +241,7 @@ impl Fory {
     ) -> Result<Vec<u8>> {
         self.check()?;
         let cb: &mut dyn FnMut(BufferObject<'a>) -> Placement = &mut callback;
-        let mut ctx = WriteContext::new(Vec::new(), self.cfg, self.reg.clone(), Some(cb));
+        let mut ctx = WriteContext::new(Vec::new(), self.cfg, &self.reg, Some(cb));
         ctx.writer().u8(header::XLANG | header::OUT_OF_BAND);
         write_full(value, &mut ctx)?;
         Ok(ctx.finish())

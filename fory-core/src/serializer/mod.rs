@@ -27,7 +27,7 @@ use crate::Config;
 pub struct WriteContext<'a, 'cb> {
     out: Vec<u8>,
     cfg: Config,
-    pub(crate) reg: std::sync::Arc<crate::registry::Registry>,
+    pub(crate) reg: &'cb crate::registry::Registry,
     pub(crate) meta_share: crate::registry::MetaShareTable,
     pub(crate) meta_strings: crate::wire::meta_string::InlineWriteTable,
     refs: rustc_hash::FxHashMap<usize, u32>,
@@ -46,11 +46,14 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
     pub fn with_detached<'b: 'c, 'c, R>(
         &mut self,
         f: impl FnOnce(&mut WriteContext<'b, 'c>) -> R,
-    ) -> R {
+    ) -> R
+    where
+        'cb: 'c,
+    {
         let mut inner = WriteContext {
             out: std::mem::take(&mut self.out),
             cfg: self.cfg,
-            reg: self.reg.clone(),
+            reg: self.reg,
             meta_share: std::mem::take(&mut self.meta_share),
             meta_strings: std::mem::take(&mut self.meta_strings),
             refs: std::mem::take(&mut self.refs),
@@ -71,7 +74,7 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
     pub(crate) fn new(
         out: Vec<u8>,
         cfg: Config,
-        reg: std::sync::Arc<crate::registry::Registry>,
+        reg: &'cb crate::registry::Registry,
         callback: Option<&'cb mut dyn FnMut(BufferObject<'a>) -> Placement>,
     ) -> Self {
         WriteContext {

@@ -193,8 +193,8 @@ pub enum ReadPlan {
 
 /// Writes the type meta of struct `T`.
 pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
-    let reg = ctx.reg.clone();
-    let compiled = compiled_of::<T>(&reg)?;
+    let reg = ctx.reg;
+    let compiled = compiled_of::<T>(reg)?;
     let registration = compiled.registration();
     if ctx.config().compatible {
         let id = match registration {
@@ -256,10 +256,8 @@ pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Resul
 /// Reads and checks the type meta of struct `T`; in compatible mode it
 /// remembers the TypeDef for the body that follows.
 pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<TypeId> {
-    let reg = ctx.reg.clone();
-    let registration = compiled_of::<T>(&reg)?.registration();
-    let pos = ctx.reader().pos();
-    let id = ctx.reader().u8()?;
+    let pos = ctx.r.pos();
+    let id = ctx.r.u8()?;
     let mismatch = |found: String| Error::TypeMismatch {
         expected: T::NAME.into(),
         found: found.into(),
@@ -267,25 +265,23 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
     };
     match id {
         tid::STRUCT => {
-            let uid = ctx.reader().var_u32()?;
-            if *registration != Registration::Id(uid) {
+            let uid = ctx.r.var_u32()?;
+            // disjoint fields: the registry is read while the reader moves
+            if *compiled_of::<T>(&ctx.reg)?.registration() != Registration::Id(uid) {
                 return Err(mismatch(format!("struct id {uid}")));
             }
         }
         tid::NAMED_STRUCT => {
             let (ns, tn) = meta_string::read_inline_names(&mut ctx.meta_strings, &mut ctx.r)?;
-            if *registration
-                != (Registration::Name {
-                    namespace: ns.clone(),
-                    typename: tn.clone(),
-                })
+            let want = compiled_of::<T>(&ctx.reg)?.registration();
+            if !matches!(want, Registration::Name { namespace, typename } if *namespace == ns && *typename == tn)
             {
                 return Err(mismatch(format!("struct {ns}.{tn}")));
             }
         }
         tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT => {
             let remote = read_shared_typedef(ctx)?;
-            if remote.def.registration != *registration
+            if remote.def.registration != *compiled_of::<T>(&ctx.reg)?.registration()
                 || !matches!(remote.def.kind, TypeDefKind::Struct { .. })
             {
                 return Err(mismatch(format!("{:?}", remote.def.registration)));
@@ -297,7 +293,7 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
                 tid::name(other as u32)
                     .unwrap_or("an unknown type id")
                     .to_string(),
-            ))
+            ));
         }
     }
     Ok(id)
@@ -354,8 +350,10 @@ pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Arc<Remot
 }
 
 /// Starts writing a struct body: the schema hash in schema-consistent mode.
-pub fn begin_write<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Result<Arc<CompiledStruct>> {
-    let compiled = compiled_of::<T>(&ctx.reg)?.clone();
+pub fn begin_write<'r, T: ForyStruct>(
+    ctx: &mut WriteContext<'_, 'r>,
+) -> Result<&'r CompiledStruct> {
+    let compiled: &'r CompiledStruct = compiled_of::<T>(ctx.reg)?;
     if !ctx.config().compatible {
         ctx.writer().i32(compiled.layout.hash);
     }
@@ -575,8 +573,8 @@ fn enum_registration<T: ForyEnum>(reg: &crate::registry::Registry) -> Result<Reg
 
 /// Writes the type meta of enum `T` (ENUM + id, or NAMED_ENUM + names / TypeDef).
 pub fn write_enum_meta<T: ForyEnum>(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
-    let reg = ctx.reg.clone();
-    match enum_registration::<T>(&reg)? {
+    let reg = ctx.reg;
+    match enum_registration::<T>(reg)? {
         Registration::Id(id) => {
             let mut w = ctx.writer();
             w.u8(tid::ENUM);

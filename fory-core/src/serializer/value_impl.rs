@@ -22,7 +22,7 @@ impl<'a> WriteContext<'a, '_> {
         &mut self,
         f: impl FnOnce(&mut Encoder<'_, 'a, '_>) -> Result<R>,
     ) -> Result<R> {
-        let reg = self.reg.clone();
+        let reg = self.reg;
         let lent = encode::Lent {
             out: std::mem::take(&mut self.out),
             meta_share: std::mem::take(&mut self.meta_share),

@@ -112,11 +112,19 @@ impl<'a> Writer<'a> {
     /// LEB128 unsigned, at most 5 bytes.
     #[inline]
     pub fn var_u32(&mut self, mut v: u32) {
-        while v >= 0x80 {
-            self.buf.push((v as u8) | 0x80);
-            v >>= 7;
+        if v < 0x80 {
+            self.buf.push(v as u8);
+            return;
         }
-        self.buf.push(v as u8);
+        let mut tmp = [0u8; 5];
+        let mut i = 0;
+        while v >= 0x80 {
+            tmp[i] = (v as u8) | 0x80;
+            v >>= 7;
+            i += 1;
+        }
+        tmp[i] = v as u8;
+        self.buf.extend_from_slice(&tmp[..=i]);
     }
 
     /// Zigzag then LEB128.
@@ -129,15 +137,19 @@ impl<'a> Writer<'a> {
     /// remaining 8 bits and no continuation bit (9 bytes at most, never 10).
     #[inline]
     pub fn var_u64(&mut self, mut v: u64) {
-        for _ in 0..8 {
-            if v < 0x80 {
-                self.buf.push(v as u8);
-                return;
-            }
-            self.buf.push((v as u8) | 0x80);
-            v >>= 7;
+        if v < 0x80 {
+            self.buf.push(v as u8);
+            return;
         }
-        self.buf.push(v as u8);
+        let mut tmp = [0u8; 9];
+        let mut i = 0;
+        while i < 8 && v >= 0x80 {
+            tmp[i] = (v as u8) | 0x80;
+            v >>= 7;
+            i += 1;
+        }
+        tmp[i] = v as u8;
+        self.buf.extend_from_slice(&tmp[..=i]);
     }
 
     /// Zigzag then varuint64.
