@@ -487,7 +487,7 @@ impl<'a> NdArray<'a> {
     }
 
     /// Calls `f` with the bytes of every element in logical C order.
-    fn for_each_element(&self, bytes: &[u8], mut f: impl FnMut(&[u8])) {
+    pub(crate) fn for_each_element(&self, bytes: &[u8], mut f: impl FnMut(&[u8])) {
         let n = self.len();
         if n == 0 {
             return;

@@ -215,6 +215,15 @@ impl<'a> PickleBuffer<'a> {
         }
     }
 
+    /// The bytes with the buffer's own lifetime, when they are borrowed.
+    #[cfg_attr(not(feature = "ndarray"), allow(dead_code))]
+    pub(crate) fn as_borrowed(&self) -> Option<&'a [u8]> {
+        match self.data {
+            Some(Data::Borrowed(s)) => Some(s),
+            _ => None,
+        }
+    }
+
     pub(crate) fn shared(data: Bytes, readonly: bool) -> Self {
         PickleBuffer {
             data: Some(Data::Shared(data)),

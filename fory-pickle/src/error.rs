@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use crate::dtype::Dtype;
 use crate::opcodes::{self, Opcode};
 
 /// Result alias used throughout the crate.
@@ -267,6 +268,63 @@ pub enum Error {
         /// Explanation.
         message: Cow<'static, str>,
     },
+    /// An `ndarray` view of an array (feature `ndarray`) was refused: the
+    /// bytes cannot be borrowed as that element type as they are.
+    #[error("ndarray view: {0}")]
+    ArrayView(ViewError),
+}
+
+/// Why an array's bytes cannot be borrowed as an `ndarray::ArrayView`
+/// (feature `ndarray`). The owned conversion (`NdArray::to_array`) copies
+/// and handles the byte order, alignment and strides ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ViewError {
+    /// The element type is not the dtype's.
+    #[error("dtype {dtype} is not {requested}")]
+    WrongType {
+        /// The array's dtype.
+        dtype: Dtype,
+        /// The Rust type asked for.
+        requested: &'static str,
+    },
+    /// The elements are not in this machine's byte order.
+    #[error("dtype {dtype} is not in this machine's byte order (to_array swaps)")]
+    ByteOrder {
+        /// The array's dtype.
+        dtype: Dtype,
+    },
+    /// The first element's address is not a multiple of the type's alignment.
+    #[error("the data is not aligned for {requested} (alignment {align}; to_array copies)")]
+    Misaligned {
+        /// The Rust type asked for.
+        requested: &'static str,
+        /// Its alignment.
+        align: usize,
+    },
+    /// A byte stride is not a multiple of the element size (`ndarray`
+    /// strides count elements).
+    #[error(
+        "byte stride {stride} is not a multiple of the item size {itemsize} (to_array copies)"
+    )]
+    Stride {
+        /// The stride in bytes.
+        stride: usize,
+        /// Bytes per element.
+        itemsize: usize,
+    },
+    /// A `bool` array holds bytes other than 0 and 1 (between its elements
+    /// too, for a strided view).
+    #[error("bool array holds bytes other than 0 and 1")]
+    InvalidBool,
+    /// The bytes are owned or shared by the array, not borrowed from the
+    /// stream or a supplied buffer, so no view outlives the array.
+    #[error("the array owns or shares its bytes: use as_array_view")]
+    NotBorrowed,
+    /// `ndarray` refused the shape: a dimensionality that does not match
+    /// (`into_dimensionality`), or an overflow.
+    #[error("{0}")]
+    Shape(String),
 }
 
 impl Error {
@@ -297,7 +355,7 @@ impl Error {
             | Recursive { offset }
             | NotAValue { offset, .. }
             | TrailingBytes { offset, .. } => Some(*offset),
-            UnusedBuffers { .. } | Released | Encode { .. } | View { .. } => None,
+            UnusedBuffers { .. } | Released | Encode { .. } | View { .. } | ArrayView(_) => None,
         }
     }
 

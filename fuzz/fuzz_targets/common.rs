@@ -5,7 +5,8 @@ use fory_core::{Fory, Schema};
 
 pub fn schema() -> Schema {
     let manifest: serde_json::Value =
-        serde_json::from_str(include_str!("../../tests/vectors/pyfory-1.7.7/cases.json")).expect("manifest");
+        serde_json::from_str(include_str!("../../tests/vectors/pyfory-1.7.7/cases.json"))
+            .expect("manifest");
     Schema::from_json(&manifest["types"], None).expect("schema")
 }
 

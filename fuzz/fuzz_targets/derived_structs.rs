@@ -38,14 +38,20 @@ fn check<T>(fory: &Fory, stream: &[u8])
 where
     T: fory_core::Serialize + for<'de> fory_core::Deserialize<'de> + std::fmt::Debug + PartialEq,
 {
-    let Ok(v) = fory.deserialize::<T>(stream) else { return };
+    let Ok(v) = fory.deserialize::<T>(stream) else {
+        return;
+    };
     let bytes = fory.serialize(&v).expect("a decoded value encodes");
-    let again: T = fory.deserialize(&bytes).expect("our own encoding must decode");
+    let again: T = fory
+        .deserialize(&bytes)
+        .expect("our own encoding must decode");
     assert_eq!(again, v);
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, stream)) = data.split_first() else { return };
+    let Some((&selector, stream)) = data.split_first() else {
+        return;
+    };
     let fory = Fory::builder()
         .ref_tracking(selector & 1 != 0)
         .compatible(selector & 2 != 0)

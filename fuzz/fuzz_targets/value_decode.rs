@@ -12,13 +12,21 @@ mod common;
 static SCHEMA: OnceLock<fory_core::Schema> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, stream)) = data.split_first() else { return };
+    let Some((&selector, stream)) = data.split_first() else {
+        return;
+    };
     let schema = SCHEMA.get_or_init(common::schema);
     let empty = fory_core::Schema::new();
     let fory = common::fory(selector, if selector & 4 != 0 { &empty } else { schema });
-    let Ok(v) = fory.deserialize_value(stream) else { return };
-    let Ok(bytes) = fory.serialize_value(&v) else { return };
-    let again = fory.deserialize_value(&bytes).expect("our own encoding must decode");
+    let Ok(v) = fory.deserialize_value(stream) else {
+        return;
+    };
+    let Ok(bytes) = fory.serialize_value(&v) else {
+        return;
+    };
+    let again = fory
+        .deserialize_value(&bytes)
+        .expect("our own encoding must decode");
     if let Err(e) = fory_cli::typed_json::compare(&v, &again) {
         panic!("decode → encode → decode changed the value: {e}");
     }

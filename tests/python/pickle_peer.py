@@ -1,6 +1,7 @@
 """Python side of the fory-pickle interop tests.
 
     python pickle_peer.py gen DIR     # pickle every case into DIR (+ manifest.json)
+    python pickle_peer.py ndgen DIR   # arrays for fory-pickle's ndarray feature (+ nd_manifest.json)
     python pickle_peer.py check DIR   # load what Rust wrote into DIR (rust.json), compare
     python pickle_peer.py tofory DIR  # read `fory pickle to-fory` output (tofory.json) with pyfory
 
@@ -9,6 +10,10 @@ order) for plain values and numpy arrays of every numeric dtype, C/F/K order,
 0-d, read-only, big-endian, in-band and out-of-band, protocols 2 to 5, and the
 numpy 1.x (`numpy.core`) spelling. manifest.json describes the expected value
 of each case in a language-neutral tagged JSON.
+
+`ndgen` writes out-of-band arrays of every numeric dtype in C, F and K
+order, 0-d, empty and big-endian ones, described in nd_manifest.json (the
+tagged expectation plus numpy's byte strides and order).
 
 `check` reads rust.json, loads every stream Rust wrote with
 `pickle.loads(data, buffers=[bytearray ...])` through an Unpickler whose
@@ -234,6 +239,52 @@ def gen(outdir):
     print("wrote %d cases to %s" % (len(manifest), outdir))
 
 
+def nd_cases():
+    """(name, array, order tag, native twin) for the ndarray feature's tests."""
+    out = []
+    for dt in NUMERIC:
+        tag = dt.replace("?", "b1")
+        out.append(("nd_%s_c" % tag, arr(dt), "C", None))
+        out.append(("nd_%s_f" % tag, np.asfortranarray(arr(dt)), "F", None))
+        out.append(("nd_%s_k" % tag, arr(dt, (2, 3, 4)).transpose(2, 0, 1), "K", None))
+    out.append(("nd_f8_1d", arr("f8", (8,)), "C", None))
+    out.append(("nd_f8_0d", np.array(3.25), "0d", None))
+    out.append(("nd_i4_0d", np.array(-7, dtype="i4"), "0d", None))
+    out.append(("nd_c16_0d", np.array(1.5 - 2j), "0d", None))
+    out.append(("nd_b1_0d", np.array(True), "0d", None))
+    out.append(("nd_f8_empty", np.zeros((0, 3)), "empty", None))
+    out.append(("nd_i2_empty_f", np.zeros((0, 3), dtype="i2", order="F"), "empty", None))
+    out.append(("nd_u4_empty_k", np.zeros((2, 0, 4), dtype="u4").transpose(1, 2, 0), "empty", None))
+    for dt in [">f8", ">i4", ">c8", ">u2", ">f2"]:
+        tag = dt[1:]
+        out.append(("nd_be_%s_c" % tag, arr(dt), "C", "nd_%s_c" % tag))
+        out.append(("nd_be_%s_f" % tag, np.asfortranarray(arr(dt)), "F", "nd_%s_f" % tag))
+        out.append(("nd_be_%s_k" % tag, arr(dt, (2, 3, 4)).transpose(2, 0, 1), "K", "nd_%s_k" % tag))
+    return out
+
+
+def ndgen(outdir):
+    os.makedirs(outdir, exist_ok=True)
+    manifest = []
+    for name, a, order, twin in nd_cases():
+        bufs = []
+        data = pickle.dumps(a, protocol=5, buffer_callback=bufs.append)
+        if len(bufs) != 1:
+            raise AssertionError("%s: numpy pickled it in-band" % name)
+        with open(os.path.join(outdir, name + ".pkl"), "wb") as f:
+            f.write(data)
+        fn = name + ".buf0.bin"
+        with open(os.path.join(outdir, fn), "wb") as f:
+            f.write(bufs[0].raw())
+        e = tagged(a)
+        e.update(strides=list(a.strides), order=order, twin=twin,
+                 c_contiguous=bool(a.flags.c_contiguous), f_contiguous=bool(a.flags.f_contiguous))
+        manifest.append({"name": name, "stream": name + ".pkl", "buffers": [fn], "expected": e})
+    with open(os.path.join(outdir, "nd_manifest.json"), "w") as f:
+        json.dump({"numpy": np.__version__, "cases": manifest}, f, indent=1)
+    print("wrote %d cases to %s" % (len(manifest), outdir))
+
+
 ALLOWED = {
     ("numpy._core.numeric", "_frombuffer"), ("numpy.core.numeric", "_frombuffer"),
     ("numpy", "ndarray"), ("numpy", "dtype"),
@@ -293,6 +344,8 @@ def check_expect(v, e):
             ok = ok and v.flags.c_contiguous == e["c_contiguous"]
         if "readonly" in e:
             ok = ok and (not v.flags.writeable) == e["readonly"]
+        if "strides" in e:
+            ok = ok and list(v.strides) == e["strides"]
         return ok
     if t == "list":
         return isinstance(v, list) and len(v) == len(e["items"]) and all(
@@ -394,10 +447,12 @@ def tofory(d):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("gen", "check", "tofory"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("gen", "ndgen", "check", "tofory"):
         sys.exit(__doc__)
     if sys.argv[1] == "gen":
         gen(sys.argv[2])
+    elif sys.argv[1] == "ndgen":
+        ndgen(sys.argv[2])
     elif sys.argv[1] == "check":
         sys.exit(check(sys.argv[2]))
     else:

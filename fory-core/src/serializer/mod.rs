@@ -96,6 +96,7 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
     }
 
     /// A writer appending to the stream.
+    #[inline(always)]
     pub fn writer(&mut self) -> Writer<'_> {
         Writer::new(&mut self.out)
     }
@@ -273,6 +274,7 @@ impl<'de> ReadContext<'de> {
     }
 
     /// The reader.
+    #[inline(always)]
     pub fn reader(&mut self) -> &mut Reader<'de> {
         &mut self.r
     }

@@ -350,6 +350,7 @@ pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Arc<Remot
 }
 
 /// Starts writing a struct body: the schema hash in schema-consistent mode.
+#[inline]
 pub fn begin_write<'r, T: ForyStruct>(
     ctx: &mut WriteContext<'_, 'r>,
 ) -> Result<&'r CompiledStruct> {
@@ -480,6 +481,7 @@ fn map_fields(
 }
 
 /// Writes one field per its plan.
+#[inline(always)]
 pub fn write_field<'a, T: Serialize>(
     v: &'a T,
     plan: &FieldPlan,
@@ -521,6 +523,7 @@ pub fn write_field<'a, T: Serialize>(
 }
 
 /// Reads one field per its plan.
+#[inline(always)]
 pub fn read_field<'de, T: Deserialize<'de>>(
     ctx: &mut ReadContext<'de>,
     plan: &FieldPlan,

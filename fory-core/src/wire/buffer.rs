@@ -116,15 +116,14 @@ impl<'a> Writer<'a> {
             self.buf.push(v as u8);
             return;
         }
-        let mut tmp = [0u8; 5];
-        let mut i = 0;
+        // byte pushes after one reservation: a variable-length slice copy
+        // would be a libc call per varint
+        self.buf.reserve(5);
         while v >= 0x80 {
-            tmp[i] = (v as u8) | 0x80;
+            self.buf.push((v as u8) | 0x80);
             v >>= 7;
-            i += 1;
         }
-        tmp[i] = v as u8;
-        self.buf.extend_from_slice(&tmp[..=i]);
+        self.buf.push(v as u8);
     }
 
     /// Zigzag then LEB128.
@@ -141,15 +140,16 @@ impl<'a> Writer<'a> {
             self.buf.push(v as u8);
             return;
         }
-        let mut tmp = [0u8; 9];
-        let mut i = 0;
-        while i < 8 && v >= 0x80 {
-            tmp[i] = (v as u8) | 0x80;
+        self.buf.reserve(9);
+        for _ in 0..8 {
+            if v < 0x80 {
+                self.buf.push(v as u8);
+                return;
+            }
+            self.buf.push((v as u8) | 0x80);
             v >>= 7;
-            i += 1;
         }
-        tmp[i] = v as u8;
-        self.buf.extend_from_slice(&tmp[..=i]);
+        self.buf.push(v as u8);
     }
 
     /// Zigzag then varuint64.
