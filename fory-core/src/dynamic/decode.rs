@@ -682,7 +682,23 @@ impl<'de, 's> Decoder<'de, 's> {
             });
             let local_ty = matched.and_then(|i| local.map(|l| &l.fields[i].ty));
             let plan = self.plan_from_wire(&rf.ty, local_ty);
-            let v = self.read_field(&plan, rf.ty.track_ref)?;
+            let mut v = self.read_field(&plan, rf.ty.track_ref)?;
+            // A field whose type changed is kept only when the value converts
+            // losslessly (integer encodings); otherwise the local field defaults.
+            let matched = match (matched, local_ty) {
+                (Some(i), Some(lt)) => {
+                    let lw = crate::dynamic::layout::wire_type(self.schema, lt, lt.nullable, false);
+                    if wire_eq(&rf.ty, &lw) {
+                        Some(i)
+                    } else if let Some(c) = convert_int(&v, lw.type_id) {
+                        v = c;
+                        Some(i)
+                    } else {
+                        None
+                    }
+                }
+                (m, _) => m,
+            };
             match matched {
                 Some(i) => local_values[i] = Some(v),
                 None => {
@@ -987,6 +1003,58 @@ impl<'de, 's> Decoder<'de, 's> {
         let v = self.read_body_rt(&rt)?;
         Ok(wrap(id, v))
     }
+}
+
+/// Wire types equal up to enum/struct registration kinds and flags.
+fn wire_eq(a: &WireType, b: &WireType) -> bool {
+    fn norm(id: u32) -> u32 {
+        match id as u8 {
+            tid::NAMED_ENUM => tid::ENUM as u32,
+            tid::STRUCT
+            | tid::NAMED_STRUCT
+            | tid::COMPATIBLE_STRUCT
+            | tid::NAMED_COMPATIBLE_STRUCT => tid::STRUCT as u32,
+            _ => id,
+        }
+    }
+    norm(a.type_id) == norm(b.type_id)
+        && a.children.len() == b.children.len()
+        && a.children
+            .iter()
+            .zip(&b.children)
+            .all(|(x, y)| wire_eq(x, y))
+}
+
+/// An integer value converted to the integer encoding `to`, if it fits.
+fn convert_int(v: &Value, to: u32) -> Option<Value> {
+    let n: i128 = match v {
+        Value::Int8(x) => *x as i128,
+        Value::Int16(x) => *x as i128,
+        Value::Int32(x) | Value::VarInt32(x) => *x as i128,
+        Value::Int64(x) | Value::VarInt64(x) | Value::TaggedInt64(x) => *x as i128,
+        Value::UInt8(x) => *x as i128,
+        Value::UInt16(x) => *x as i128,
+        Value::UInt32(x) | Value::VarUInt32(x) => *x as i128,
+        Value::UInt64(x) | Value::VarUInt64(x) | Value::TaggedUInt64(x) => *x as i128,
+        _ => return None,
+    };
+    Some(match to as u8 {
+        tid::INT8 => Value::Int8(n.try_into().ok()?),
+        tid::INT16 => Value::Int16(n.try_into().ok()?),
+        tid::INT32 => Value::Int32(n.try_into().ok()?),
+        tid::VARINT32 => Value::VarInt32(n.try_into().ok()?),
+        tid::INT64 => Value::Int64(n.try_into().ok()?),
+        tid::VARINT64 => Value::VarInt64(n.try_into().ok()?),
+        tid::TAGGED_INT64 => Value::TaggedInt64(n.try_into().ok()?),
+        tid::UINT8 => Value::UInt8(n.try_into().ok()?),
+        tid::UINT16 => Value::UInt16(n.try_into().ok()?),
+        tid::UINT32 => Value::UInt32(n.try_into().ok()?),
+        tid::VAR_UINT32 => Value::VarUInt32(n.try_into().ok()?),
+        tid::UINT64 => Value::UInt64(n.try_into().ok()?),
+        tid::VAR_UINT64 => Value::VarUInt64(n.try_into().ok()?),
+        tid::TAGGED_UINT64 => Value::TaggedUInt64(n.try_into().ok()?),
+        _ => return None,
+    })
 }
 
 fn wrap(id: Option<u32>, v: Value) -> Value {

@@ -429,6 +429,32 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
 
     /// Writes the body of `v`; `decl` is the schema type when known.
     fn write_body(&mut self, v: &'v Value, decl: Option<&FieldType>) -> Result<()> {
+        // a declared type decides the bytes the reader expects: the value must be of it
+        let declared = match decl.map(|d| &d.expr) {
+            Some(TypeExpr::Scalar(id)) => Some((*id, None)),
+            Some(TypeExpr::List(_)) => Some((tid::LIST, None)),
+            Some(TypeExpr::Set(_)) => Some((tid::SET, None)),
+            Some(TypeExpr::Map(..)) => Some((tid::MAP, None)),
+            Some(TypeExpr::Named(n)) => Some((tid::UNKNOWN, Some(n.as_str()))),
+            _ => None,
+        };
+        let inner = v.unshared();
+        match (declared, inner) {
+            (_, Value::Null) | (None, _) => {}
+            (Some((_, Some(name))), Value::Struct(s)) if s.type_name == name => {}
+            (Some((_, Some(name))), Value::Enum(e))
+                if e.type_name == name || e.type_name.is_empty() => {}
+            (Some((id, None)), other) if other.type_id() == id => {}
+            (Some(_), Value::Ref(_)) => {}
+            (Some((id, name)), other) => {
+                return Err(Error::encode(format!(
+                    "a {} value where the schema declares {}",
+                    tid::name(other.type_id() as u32).unwrap_or("?"),
+                    name.map(str::to_string)
+                        .unwrap_or_else(|| tid::name(id as u32).unwrap_or("?").to_string())
+                )))
+            }
+        }
         self.enter()?;
         let r = self.write_body_inner(v, decl);
         self.depth -= 1;
