@@ -236,15 +236,7 @@ impl TypeDef {
             }
         }
         let size = body.len();
-        let low = size.min(0xff) as u64;
-        let mut hash_input = body.clone();
-        hash_input.extend_from_slice(&[(low & 0xff) as u8, (low >> 8) as u8]);
-        let h1 = meta_string::murmur_h1(&hash_input) as i64;
-        let mut shifted = h1.wrapping_shl(12);
-        if shifted < 0 && shifted != i64::MIN {
-            shifted = -shifted;
-        }
-        let header = (shifted as u64 & 0xFFFF_FFFF_FFFF_F000) | low;
+        let header = header_for(&body);
         let mut out = Vec::with_capacity(size + 12);
         let mut w = Writer::new(&mut out);
         w.u64(header);
@@ -286,6 +278,14 @@ impl TypeDef {
         let size = r.ensure("TypeDef body", size as u64)?;
         let body = r.take(size)?;
         let body_start = r.pos() - size;
+        // The header hashes the body: a mismatch is a corrupted TypeDef (and
+        // must never enter a cache keyed by the header).
+        if header_for(body) != header {
+            return Err(Error::invalid(
+                start,
+                "TypeDef hash does not match its body",
+            ));
+        }
         let mut br = Reader::new(body);
         let td = Self::decode_body(&mut br).map_err(|e| shift_offset(e, body_start))?;
         if br.remaining() != 0 {
@@ -378,6 +378,21 @@ impl TypeDef {
             fields,
         })
     }
+}
+
+/// The 8-byte header of a TypeDef body: its size (capped at 255) and the
+/// 52-bit hash of the body and those low bits.
+pub fn header_for(body: &[u8]) -> u64 {
+    let low = body.len().min(0xff) as u64;
+    let mut hash_input = Vec::with_capacity(body.len() + 2);
+    hash_input.extend_from_slice(body);
+    hash_input.extend_from_slice(&[(low & 0xff) as u8, (low >> 8) as u8]);
+    let h1 = meta_string::murmur_h1(&hash_input) as i64;
+    let mut shifted = h1.wrapping_shl(12);
+    if shifted < 0 && shifted != i64::MIN {
+        shifted = -shifted;
+    }
+    (shifted as u64 & 0xFFFF_FFFF_FFFF_F000) | low
 }
 
 fn shift_offset(e: Error, by: usize) -> Error {
