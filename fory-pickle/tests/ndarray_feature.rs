@@ -17,7 +17,7 @@
 
 use std::fmt::Debug;
 use std::mem::{align_of, size_of};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use fory_core::Placement;
@@ -31,36 +31,9 @@ use ndarray::{
 use num_complex::Complex;
 use serde_json::{json, Value as Json};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-fn python() -> Option<String> {
-    if std::env::var("FORY_SKIP_PYTHON").is_ok_and(|v| v == "1") {
-        eprintln!("FORY_SKIP_PYTHON=1: skipping");
-        return None;
-    }
-    let out = Command::new("bash")
-        .arg(repo_root().join("tests/python/setup_venv.sh"))
-        .output()
-        .expect("run setup_venv.sh");
-    assert!(
-        out.status.success(),
-        "setup_venv.sh failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .last()
-            .expect("python path")
-            .trim()
-            .to_string(),
-    )
-}
+#[path = "../../tests/python/venv.rs"]
+mod venv;
+use venv::{python, repo_root};
 
 fn peer(py: &str, cmd: &str, dir: &Path) -> String {
     let res = Command::new(py)

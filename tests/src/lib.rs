@@ -2,19 +2,15 @@
 
 use std::path::PathBuf;
 
+#[path = "../python/venv.rs"]
+mod venv;
+pub use venv::{python, repo_root};
+
 /// The pyfory 1.7.7 vectors copied into the repository.
 pub fn vectors_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("vectors")
         .join("pyfory-1.7.7")
-}
-
-/// The repository root.
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
 }
 
 /// One conformance case: name, stream, out-of-band buffers, manifest entry.

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use fory_tests::{repo_root, vectors_dir};
+use fory_tests::{python, repo_root, vectors_dir};
 
 #[test]
 fn pyfory_vectors_decode_and_reencode() {
@@ -22,30 +22,6 @@ fn pyfory_vectors_decode_and_reencode() {
     assert_eq!(results.len(), 514, "every conformance case runs");
     assert!(out.join("cases.json").exists());
     let _ = std::fs::remove_dir_all(&out);
-}
-
-/// Python for the checks comes from the repository's own setup script.
-fn python() -> Option<String> {
-    if std::env::var("FORY_SKIP_PYTHON").is_ok_and(|v| v == "1") {
-        return None;
-    }
-    let script = repo_root().join("tests/python/setup_venv.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .output()
-        .expect("run setup_venv.sh");
-    assert!(
-        out.status.success(),
-        "setup_venv.sh failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let py = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .expect("python path")
-        .trim()
-        .to_string();
-    Some(py)
 }
 
 #[test]

@@ -8,31 +8,8 @@ use std::process::Command;
 
 use bytes::Bytes;
 use fory_cli::pickle_cmd::{inspect, to_fory};
-use fory_tests::repo_root;
+use fory_tests::{python, repo_root};
 use serde_json::{json, Value as Json};
-
-fn python() -> Option<String> {
-    if std::env::var("FORY_SKIP_PYTHON").is_ok_and(|v| v == "1") {
-        eprintln!("FORY_SKIP_PYTHON=1: skipping");
-        return None;
-    }
-    let out = Command::new("bash")
-        .arg(repo_root().join("tests/python/setup_venv.sh"))
-        .output()
-        .expect("run setup_venv.sh");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .last()?
-            .trim()
-            .to_string(),
-    )
-}
 
 fn run(py: &str, args: &[&str]) -> String {
     let res = Command::new(py).args(args).output().expect("run python");

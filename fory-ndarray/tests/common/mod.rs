@@ -4,9 +4,6 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use fory_core::{Fory, Placement};
 use fory_ndarray::{DType, Element};
 use half::{bf16, f16};
@@ -253,34 +250,7 @@ pub fn fory(compatible: bool) -> Fory {
         .build()
 }
 
-/// The repository root.
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// The venv python from `tests/python/setup_venv.sh`, unless `FORY_SKIP_PYTHON=1`.
-pub fn python() -> Option<String> {
-    if std::env::var("FORY_SKIP_PYTHON").is_ok_and(|v| v == "1") {
-        return None;
-    }
-    let out = Command::new("bash")
-        .arg(repo_root().join("tests/python/setup_venv.sh"))
-        .output()
-        .expect("run setup_venv.sh");
-    assert!(
-        out.status.success(),
-        "setup_venv.sh failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .last()
-            .expect("python path")
-            .trim()
-            .to_string(),
-    )
-}
+#[path = "../../../tests/python/venv.rs"]
+mod venv;
+#[allow(unused_imports)] // not every test binary talks to Python
+pub use venv::{python, repo_root};
