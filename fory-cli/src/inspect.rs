@@ -928,13 +928,7 @@ impl<'a> Inspector<'a> {
         let wire = self.r.var_u32()?;
         match decl {
             Some(d) => {
-                let v = d
-                    .variants
-                    .iter()
-                    .find(|v| v.wire_value == wire)
-                    .ok_or_else(|| {
-                        Error::invalid(pos, format!("{} has no variant with value {wire}", d.name))
-                    })?;
+                let v = d.variant_for_wire(wire, pos)?;
                 self.item(
                     pos,
                     format!(

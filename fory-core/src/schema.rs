@@ -282,6 +282,22 @@ pub struct EnumDecl {
     pub variants: Vec<Variant>,
 }
 
+impl EnumDecl {
+    /// The variant written as `wire`, or an `Invalid` error at stream
+    /// offset `pos` naming the enum and the value.
+    pub fn variant_for_wire(&self, wire: u32, pos: usize) -> crate::error::Result<&Variant> {
+        self.variants
+            .iter()
+            .find(|v| v.wire_value == wire)
+            .ok_or_else(|| {
+                crate::error::Error::invalid(
+                    pos,
+                    format!("{} has no variant with value {wire}", self.name),
+                )
+            })
+    }
+}
+
 /// An extension type: a plugin-provided serializer (n-dimensional arrays,
 /// pickle buffers) with an opaque body.
 #[derive(Debug, Clone, PartialEq)]

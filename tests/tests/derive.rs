@@ -1108,3 +1108,42 @@ fn pyfory_reads_derived_reencodings() {
     );
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// An older build of `Status` (id 103) that only knows `Active`.
+#[derive(Fory, Debug, Default, PartialEq, Clone, Copy)]
+#[fory(id = 103)]
+enum StatusOld {
+    #[default]
+    #[fory(value = 10)]
+    Active,
+}
+
+#[test]
+fn unknown_enum_value_is_an_error_naming_it() {
+    let new = Fory::builder()
+        .compatible(false)
+        .register_enum::<Status>()
+        .unwrap()
+        .build();
+    let old = Fory::builder()
+        .compatible(false)
+        .register_enum::<StatusOld>()
+        .unwrap()
+        .build();
+    let bytes = new.serialize(&Status::Unknown).unwrap();
+    // the value is the stream's last byte: varint 5
+    assert_eq!(bytes.last(), Some(&5));
+    match old.deserialize_value(&bytes) {
+        Err(fory_core::Error::InvalidData { message, offset }) => {
+            assert!(message.contains("has no variant with value 5"), "{message}");
+            assert_eq!(offset, bytes.len() - 1);
+        }
+        other => panic!("expected InvalidData, got {other:?}"),
+    }
+    assert!(old.deserialize::<StatusOld>(&bytes).is_err());
+    assert_eq!(
+        old.deserialize::<StatusOld>(&old.serialize(&StatusOld::Active).unwrap())
+            .unwrap(),
+        StatusOld::Active
+    );
+}
