@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use half::{bf16, f16};
 
-use super::layout::{is_primitive, StructLayout};
+use super::layout::{is_primitive, plan_from_wire, StructLayout};
 use super::Config;
 use crate::error::{Error, Result};
 use crate::schema::{
@@ -675,7 +675,7 @@ impl<'de, 's> Decoder<'de, 's> {
                 })
             });
             let local_ty = matched.and_then(|i| local.map(|l| &l.fields[i].ty));
-            let plan = self.plan_from_wire(&rf.ty, local_ty);
+            let plan = plan_from_wire(self.schema, &rf.ty, local_ty);
             let mut v = self.read_field(&plan, rf.ty.track_ref)?;
             // A field whose type changed is kept only when the value converts
             // losslessly (integer encodings); otherwise the local field defaults.
@@ -724,50 +724,6 @@ impl<'de, 's> Decoder<'de, 's> {
                 },
                 fields: unknown_fields.into_iter().map(|(_, n, v)| (n, v)).collect(),
             }))),
-        }
-    }
-
-    /// The type to read a compatible field with: the remote wire type decides
-    /// the bytes; the local type (when it agrees) names enums and elements.
-    fn plan_from_wire(&self, wt: &WireType, local: Option<&FieldType>) -> FieldType {
-        let local_expr = local.map(|l| &l.expr);
-        let expr = match wt.type_id as u8 {
-            tid::LIST | tid::SET => {
-                let le = match local_expr {
-                    Some(TypeExpr::List(e)) | Some(TypeExpr::Set(e)) => Some(&**e),
-                    _ => None,
-                };
-                let e = Box::new(self.plan_from_wire(&wt.children[0], le));
-                if wt.type_id as u8 == tid::LIST {
-                    TypeExpr::List(e)
-                } else {
-                    TypeExpr::Set(e)
-                }
-            }
-            tid::MAP => {
-                let (lk, lv) = match local_expr {
-                    Some(TypeExpr::Map(k, v)) => (Some(&**k), Some(&**v)),
-                    _ => (None, None),
-                };
-                TypeExpr::Map(
-                    Box::new(self.plan_from_wire(&wt.children[0], lk)),
-                    Box::new(self.plan_from_wire(&wt.children[1], lv)),
-                )
-            }
-            tid::ENUM | tid::NAMED_ENUM => match local_expr {
-                Some(TypeExpr::Named(n))
-                    if matches!(self.schema.get(n).map(|d| &**d), Some(TypeDecl::Enum(_))) =>
-                {
-                    TypeExpr::Named(n.clone())
-                }
-                _ => TypeExpr::Named(String::new()),
-            },
-            id if tid::is_user_kind(id) || id == tid::UNKNOWN => TypeExpr::Any,
-            id => TypeExpr::Scalar(id),
-        };
-        FieldType {
-            expr,
-            nullable: wt.nullable,
         }
     }
 

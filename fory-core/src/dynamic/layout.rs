@@ -218,6 +218,55 @@ impl StructLayout {
     }
 }
 
+/// The type a compatible field is read with: the remote wire type `wt`
+/// decides the bytes; the local declaration `local` (when it agrees) names
+/// enums and elements. Total over any TypeDef: a missing child reads as
+/// `any`, an out-of-range type id as unknown.
+pub fn plan_from_wire(schema: &Schema, wt: &WireType, local: Option<&FieldType>) -> FieldType {
+    let local_expr = local.map(|l| &l.expr);
+    let child = |i: usize, l: Option<&FieldType>| {
+        wt.children
+            .get(i)
+            .map(|c| plan_from_wire(schema, c, l))
+            .unwrap_or_else(|| FieldType::new(TypeExpr::Any))
+    };
+    let expr = match u8::try_from(wt.type_id).unwrap_or(tid::UNKNOWN) {
+        id @ (tid::LIST | tid::SET) => {
+            let le = match local_expr {
+                Some(TypeExpr::List(e)) | Some(TypeExpr::Set(e)) => Some(&**e),
+                _ => None,
+            };
+            let e = Box::new(child(0, le));
+            if id == tid::LIST {
+                TypeExpr::List(e)
+            } else {
+                TypeExpr::Set(e)
+            }
+        }
+        tid::MAP => {
+            let (lk, lv) = match local_expr {
+                Some(TypeExpr::Map(k, v)) => (Some(&**k), Some(&**v)),
+                _ => (None, None),
+            };
+            TypeExpr::Map(Box::new(child(0, lk)), Box::new(child(1, lv)))
+        }
+        tid::ENUM | tid::NAMED_ENUM => match local_expr {
+            Some(TypeExpr::Named(n))
+                if matches!(schema.get(n).map(|d| &**d), Some(TypeDecl::Enum(_))) =>
+            {
+                TypeExpr::Named(n.clone())
+            }
+            _ => TypeExpr::Named(String::new()),
+        },
+        id if tid::is_user_kind(id) || id == tid::UNKNOWN => TypeExpr::Any,
+        id => TypeExpr::Scalar(id),
+    };
+    FieldType {
+        expr,
+        nullable: wt.nullable,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
