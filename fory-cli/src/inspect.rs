@@ -284,7 +284,11 @@ struct Inspector<'a> {
 impl<'a> Inspector<'a> {
     fn new(data: &'a [u8], opts: &'a Options) -> Self {
         Inspector {
-            r: Reader::new(data),
+            r: Reader::with_limits(
+                data,
+                opts.config.limits,
+                opts.oob_sizes.iter().flatten().sum(),
+            ),
             opts,
             lines: Vec::new(),
             indent: 0,
@@ -363,9 +367,9 @@ impl<'a> Inspector<'a> {
 
     fn enter(&mut self) -> R<()> {
         self.depth += 1;
-        if self.depth > self.opts.config.max_depth {
+        if self.depth > self.opts.config.limits.max_depth {
             return Err(Error::DepthLimit {
-                limit: self.opts.config.max_depth,
+                limit: self.opts.config.limits.max_depth,
                 offset: self.r.pos(),
             }
             .into());

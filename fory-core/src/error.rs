@@ -125,6 +125,18 @@ pub enum Error {
         /// Where.
         offset: usize,
     },
+    /// A configured resource limit ([`Limits`](crate::Limits)) was exceeded.
+    #[error("{limit} {found} at offset {offset} exceeds the configured limit {max}")]
+    LimitExceeded {
+        /// Which limit.
+        limit: crate::limits::Limit,
+        /// The value the stream asked for (a length, a count, bytes to allocate).
+        found: u64,
+        /// The configured maximum (for allocation: the budget left).
+        max: u64,
+        /// Where.
+        offset: usize,
+    },
     /// Out-of-band buffer errors: missing, extra, or not expected.
     #[error("out-of-band buffers: {message}")]
     OutOfBand {

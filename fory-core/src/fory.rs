@@ -51,9 +51,17 @@ impl ForyBuilder {
         self
     }
 
-    /// Deepest nesting accepted (default 100).
+    /// Deepest nesting accepted (default 100); a shorthand for that one
+    /// field of [`ForyBuilder::limits`].
     pub fn max_depth(mut self, depth: usize) -> Self {
-        self.cfg.max_depth = depth;
+        self.cfg.limits.max_depth = depth;
+        self
+    }
+
+    /// Resource limits for decoding (see [`Limits`](crate::Limits); the
+    /// defaults are safe for untrusted input).
+    pub fn limits(mut self, limits: crate::limits::Limits) -> Self {
+        self.cfg.limits = limits;
         self
     }
 
@@ -281,7 +289,14 @@ impl Fory {
         shared: &'de [Bytes],
     ) -> Result<T> {
         self.check()?;
-        let mut r = Reader::new(data);
+        let extra = match &buffers {
+            Some(b) => {
+                self.cfg.limits.check_buffers(b.len())?;
+                b.iter().fold(0usize, |n, b| n.saturating_add(b.len()))
+            }
+            None => 0,
+        };
+        let mut r = Reader::with_limits(data, self.cfg.limits, extra);
         let h = r.u8()?;
         if h & header::RESERVED != 0 {
             return Err(Error::InvalidHeader {

@@ -63,6 +63,10 @@ impl<'de> RawArray<'de> {
             let r = ctx.reader();
             let len = r.var_u32()? as u64;
             let len = r.ensure("array byte length", len)?;
+            r.check_limit(
+                fory_core::Limit::CollectionLength,
+                (len / dtype.size()) as u64,
+            )?;
             if len % dtype.size() != 0 {
                 return Err(Error::invalid(
                     offset,

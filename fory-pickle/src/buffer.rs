@@ -177,6 +177,15 @@ impl<'a> PickleBuffer<'a> {
         self.data.as_ref().map_or(0, |d| d.as_slice().len())
     }
 
+    /// Bytes a clone of this buffer copies (owned data; borrowed and shared
+    /// data are not copied).
+    pub(crate) fn owned_len(&self) -> usize {
+        match &self.data {
+            Some(Data::Owned(v)) => v.len(),
+            _ => 0,
+        }
+    }
+
     /// Whether there are no bytes.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -25,6 +25,53 @@ impl std::fmt::Display for Op {
     }
 }
 
+/// Which limit of [`LoadOptions`](crate::LoadOptions) a pickle exceeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Limit {
+    /// `max_depth`: nesting of the result (and of dict keys).
+    Depth,
+    /// `max_memo`: memo entries.
+    Memo,
+    /// A memo index beyond `u32` (a stream can't name so many).
+    MemoIndex,
+    /// `max_objects`: objects made while reading.
+    Objects,
+    /// `max_objects`: depth of the unpickling stack.
+    Stack,
+    /// `max_objects`: open `MARK`s.
+    Marks,
+    /// `max_nodes`: values in the result, counting every copy of a shared object.
+    Nodes,
+    /// The allocation budget: `alloc_per_input_byte` and `alloc_floor`.
+    Allocation,
+    /// Work spent hashing dict keys and set items (16 steps per input byte plus 1 Mi).
+    KeyWork,
+}
+
+impl Limit {
+    /// What the limit counts, for messages.
+    pub fn what(self) -> &'static str {
+        match self {
+            Limit::Depth => "nesting depth",
+            Limit::Memo => "memo size",
+            Limit::MemoIndex => "memo index",
+            Limit::Objects => "object count",
+            Limit::Stack => "stack size",
+            Limit::Marks => "mark count",
+            Limit::Nodes => "values in the result",
+            Limit::Allocation => "allocation (bytes)",
+            Limit::KeyWork => "work hashing keys",
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.what())
+    }
+}
+
 /// Everything that can go wrong reading or writing a pickle.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -211,13 +258,13 @@ pub enum Error {
         /// Where.
         offset: usize,
     },
-    /// A configured limit was exceeded (depth, memo, objects, ...).
-    #[error("{what} exceeds the limit {limit} at offset {offset}")]
+    /// A configured limit of [`LoadOptions`](crate::LoadOptions) was exceeded.
+    #[error("{limit} exceeds the limit {max} at offset {offset}")]
     LimitExceeded {
         /// Which limit.
-        what: &'static str,
-        /// The limit.
-        limit: u64,
+        limit: Limit,
+        /// The configured maximum (for allocation: the budget left).
+        max: u64,
         /// Where.
         offset: usize,
     },

@@ -119,7 +119,7 @@ pub use array::{Element, Layout, NdArray, Order};
 pub use buffer::{register, PickleBuffer};
 pub use dis::dis;
 pub use dtype::{ByteOrder, Dtype, Kind};
-pub use error::{Error, Result, ViewError};
+pub use error::{Error, Limit, Result, ViewError};
 pub use fory_value::to_fory;
 #[cfg(feature = "ndarray")]
 pub use nd::NdElement;

@@ -56,6 +56,11 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
+    /// Size of the whole stream.
+    pub fn data_len(&self) -> usize {
+        self.data.len()
+    }
+
     /// The current offset.
     pub fn pos(&self) -> usize {
         self.pos

@@ -17,7 +17,7 @@ use num_bigint::BigInt;
 use crate::array::{c_strides, f_strides, NdArray, Order};
 use crate::buffer::PickleBuffer;
 use crate::dtype::{ByteOrder, Dtype};
-use crate::error::{Error, Op, Result};
+use crate::error::{Error, Limit, Op, Result};
 use crate::opcodes as op;
 use crate::ops::{Arg, Instr, Tokenizer};
 use crate::value::PickleValue;
@@ -95,6 +95,13 @@ pub struct LoadOptions {
     /// Most values in the result, counting every copy a shared object
     /// makes (default 16 Mi): stops memo-reference "billion laughs".
     pub max_nodes: usize,
+    /// Bytes the result may take per byte of input, stream plus buffers
+    /// (default 256). Every value of the result, and every owned string,
+    /// bytes or big int copied into it, is charged before it is made, so a
+    /// small stream whose memo references fan out cannot build a large tree.
+    pub alloc_per_input_byte: usize,
+    /// Bytes the result may take whatever the input size (default 64 KiB).
+    pub alloc_floor: usize,
     /// Accept buffers the stream never used (Python ignores them; default: error).
     pub allow_unused_buffers: bool,
     /// Accept bytes after `STOP` (default: error).
@@ -108,6 +115,8 @@ impl Default for LoadOptions {
             max_memo: 1 << 22,
             max_objects: 1 << 24,
             max_nodes: 1 << 24,
+            alloc_per_input_byte: 256,
+            alloc_floor: 64 << 10,
             allow_unused_buffers: false,
             allow_trailing_bytes: false,
         }
@@ -266,6 +275,11 @@ struct Loader<'o, 'a> {
     key_budget: u64,
 }
 
+/// Steps of dict-key and set-item hashing a stream of `len` bytes may take.
+fn key_work_budget(len: usize) -> u64 {
+    (len as u64).saturating_mul(16).saturating_add(1 << 20)
+}
+
 fn instr_op(i: &Instr<'_>) -> Op {
     Op(Some(i.code))
 }
@@ -296,9 +310,7 @@ impl<'o, 'a> Loader<'o, 'a> {
             stack: Vec::with_capacity(64),
             marks: Vec::new(),
             memo: HashMap::new(),
-            key_budget: (data.len() as u64)
-                .saturating_mul(16)
-                .saturating_add(1 << 20),
+            key_budget: key_work_budget(data.len()),
         }
     }
 
@@ -332,10 +344,24 @@ impl<'o, 'a> Loader<'o, 'a> {
                 given: self.buffers.len(),
             });
         }
+        let input = self
+            .buffers
+            .iter()
+            .map(|b| match b {
+                Input::Slice(s) => s.len(),
+                Input::Shared(b) => b.len(),
+            })
+            .fold(self.tok.data_len(), usize::saturating_add);
+        let budget = self
+            .opts
+            .alloc_per_input_byte
+            .saturating_mul(input)
+            .saturating_add(self.opts.alloc_floor);
         let mut b = Builder {
             arena: &self.arena,
             active: vec![false; self.arena.len()],
             nodes: 0,
+            budget,
             opts: self.opts,
         };
         b.build(root, 0)
@@ -350,8 +376,8 @@ impl<'o, 'a> Loader<'o, 'a> {
     fn push(&mut self, id: Id, offset: usize) -> Result<()> {
         if self.stack.len() >= self.opts.max_objects {
             return Err(Error::LimitExceeded {
-                what: "stack size",
-                limit: self.opts.max_objects as u64,
+                limit: Limit::Stack,
+                max: self.opts.max_objects as u64,
                 offset,
             });
         }
@@ -362,8 +388,8 @@ impl<'o, 'a> Loader<'o, 'a> {
     fn new_obj(&mut self, obj: Obj<'a>, offset: usize) -> Result<Id> {
         if self.arena.len() >= self.opts.max_objects {
             return Err(Error::LimitExceeded {
-                what: "object count",
-                limit: self.opts.max_objects as u64,
+                limit: Limit::Objects,
+                max: self.opts.max_objects as u64,
                 offset,
             });
         }
@@ -425,8 +451,8 @@ impl<'o, 'a> Loader<'o, 'a> {
             (op::MARK, _) => {
                 if self.marks.len() >= self.opts.max_objects {
                     return Err(Error::LimitExceeded {
-                        what: "mark count",
-                        limit: self.opts.max_objects as u64,
+                        limit: Limit::Marks,
+                        max: self.opts.max_objects as u64,
                         offset: at,
                     });
                 }
@@ -677,14 +703,14 @@ impl<'o, 'a> Loader<'o, 'a> {
 
     fn memo_put(&mut self, i: &Instr<'_>, idx: u64, id: Id) -> Result<()> {
         let key = u32::try_from(idx).map_err(|_| Error::LimitExceeded {
-            what: "memo index",
-            limit: u32::MAX as u64,
+            limit: Limit::MemoIndex,
+            max: u32::MAX as u64,
             offset: i.offset,
         })?;
         if !self.memo.contains_key(&key) && self.memo.len() >= self.opts.max_memo {
             return Err(Error::LimitExceeded {
-                what: "memo size",
-                limit: self.opts.max_memo as u64,
+                limit: Limit::Memo,
+                max: self.opts.max_memo as u64,
                 offset: i.offset,
             });
         }
@@ -772,15 +798,15 @@ impl<'o, 'a> Loader<'o, 'a> {
     fn key(&mut self, i: &Instr<'_>, id: Id, depth: usize) -> Result<Key<'a>> {
         if depth > self.opts.max_depth {
             return Err(Error::LimitExceeded {
-                what: "nesting depth",
-                limit: self.opts.max_depth as u64,
+                limit: Limit::Depth,
+                max: self.opts.max_depth as u64,
                 offset: i.offset,
             });
         }
         if self.key_budget == 0 {
             return Err(Error::LimitExceeded {
-                what: "work hashing keys",
-                limit: 0,
+                limit: Limit::KeyWork,
+                max: key_work_budget(self.tok.data_len()),
                 offset: i.offset,
             });
         }
@@ -1206,6 +1232,8 @@ struct Builder<'r, 'a> {
     arena: &'r [Slot<'a>],
     active: Vec<bool>,
     nodes: usize,
+    /// Bytes the result may still take.
+    budget: usize,
     opts: &'r LoadOptions,
 }
 
@@ -1217,29 +1245,56 @@ impl<'a> Builder<'_, 'a> {
         let offset = self.arena[id].offset;
         if depth > self.opts.max_depth {
             return Err(Error::LimitExceeded {
-                what: "nesting depth",
-                limit: self.opts.max_depth as u64,
+                limit: Limit::Depth,
+                max: self.opts.max_depth as u64,
                 offset,
             });
         }
         self.nodes += 1;
         if self.nodes > self.opts.max_nodes {
             return Err(Error::LimitExceeded {
-                what: "values in the result",
-                limit: self.opts.max_nodes as u64,
+                limit: Limit::Nodes,
+                max: self.opts.max_nodes as u64,
                 offset,
             });
         }
         if self.active[id] {
             return Err(Error::Recursive { offset });
         }
+        self.charge(std::mem::size_of::<PickleValue<'_>>(), offset)
+    }
+
+    /// Charges `bytes` of the result against the allocation budget.
+    fn charge(&mut self, bytes: usize, offset: usize) -> Result<()> {
+        if bytes > self.budget {
+            return Err(Error::LimitExceeded {
+                limit: Limit::Allocation,
+                max: self.budget as u64,
+                offset,
+            });
+        }
+        self.budget -= bytes;
         Ok(())
+    }
+
+    /// Heap bytes a leaf's copy takes (owned data is cloned; borrowed and
+    /// shared data are not).
+    fn owned_bytes(obj: &Obj<'_>) -> usize {
+        match obj {
+            Obj::Str(Cow::Owned(s)) => s.len(),
+            Obj::Bytes(Cow::Owned(b)) | Obj::ByteArray(Cow::Owned(b)) => b.len(),
+            Obj::BigInt(b) => (b.bits() / 8) as usize + 8,
+            Obj::Buffer(pb) => pb.owned_len(),
+            Obj::Array(a) => a.ndim() * 16 + a.data().owned_len(),
+            _ => 0,
+        }
     }
 
     /// A value without children, or `None` for a container.
     #[inline(never)]
-    fn leaf(&self, id: Id) -> Result<Option<PickleValue<'a>>> {
+    fn leaf(&mut self, id: Id) -> Result<Option<PickleValue<'a>>> {
         let slot = &self.arena[id];
+        self.charge(Self::owned_bytes(&slot.obj), slot.offset)?;
         Ok(Some(match &slot.obj {
             Obj::None => PickleValue::None,
             Obj::Bool(b) => PickleValue::Bool(*b),
@@ -1345,10 +1400,25 @@ mod tests {
             max_depth: 1000,
             ..LoadOptions::default()
         };
+        // the allocation budget stops it first
         assert!(matches!(
             opts.loads(&s, &[] as &[&[u8]]),
             Err(Error::LimitExceeded {
-                what: "values in the result",
+                limit: Limit::Allocation,
+                ..
+            })
+        ));
+        // and the node count, when the budget is lifted
+        let opts = LoadOptions {
+            alloc_per_input_byte: usize::MAX,
+            max_nodes: 1000,
+            ..opts
+        };
+        assert!(matches!(
+            opts.loads(&s, &[] as &[&[u8]]),
+            Err(Error::LimitExceeded {
+                limit: Limit::Nodes,
+                max: 1000,
                 ..
             })
         ));

@@ -3,7 +3,7 @@
 
 use fory_core::Placement;
 use fory_pickle::{
-    dis, dumps, loads, Error, LoadOptions, NdArray, Order, PickleBuffer, PickleValue,
+    dis, dumps, loads, Error, Limit, LoadOptions, NdArray, Order, PickleBuffer, PickleValue,
 };
 use proptest::prelude::*;
 
@@ -209,6 +209,64 @@ fn buffers_missing_extra_and_wrong_size() {
     assert!(matches!(loads(&data, &bufs), Err(Error::BadArray { .. })));
 }
 
+/// `[[[1, 2, 3]] * m] * m` written with memo references: a few hundred
+/// bytes that build 1 + m + m² + 3m² values.
+fn fan_out(m: usize) -> Vec<u8> {
+    let mut p = vec![0x80, 5, b']', 0x94, b'(', b'K', 1, b'K', 2, b'K', 3, b'e'];
+    for level in 0..2u8 {
+        p.extend([b']', 0x94, b'(']);
+        for _ in 0..m {
+            p.extend([b'h', level]);
+        }
+        p.push(b'e');
+    }
+    p.push(b'.');
+    p
+}
+
+#[test]
+fn allocation_budget_stops_memo_fan_out() {
+    // at the boundary: exactly the values the result holds
+    let m = 10;
+    let stream = fan_out(m);
+    let nodes = 1 + m + m * m + 3 * m * m;
+    let need = nodes * std::mem::size_of::<PickleValue<'_>>();
+    let at = LoadOptions {
+        alloc_per_input_byte: 0,
+        alloc_floor: need,
+        ..LoadOptions::default()
+    };
+    let v = at.loads(&stream, &[] as &[&[u8]]).unwrap();
+    let inner = PickleValue::List(vec![
+        PickleValue::Int(1),
+        PickleValue::Int(2),
+        PickleValue::Int(3),
+    ]);
+    let mid = PickleValue::List(vec![inner; m]);
+    assert_eq!(v, PickleValue::List(vec![mid; m]));
+    let below = LoadOptions {
+        alloc_floor: need - 1,
+        ..at
+    };
+    assert!(matches!(
+        below.loads(&stream, &[] as &[&[u8]]),
+        Err(Error::LimitExceeded {
+            limit: Limit::Allocation,
+            ..
+        })
+    ));
+    // with the defaults, 400 bytes that would build 40,000 values stop early
+    let stream = fan_out(100);
+    assert!(stream.len() < 500);
+    assert!(matches!(
+        load(&stream),
+        Err(Error::LimitExceeded {
+            limit: Limit::Allocation,
+            ..
+        })
+    ));
+}
+
 #[test]
 fn limits() {
     // depth
@@ -219,7 +277,8 @@ fn limits() {
     assert!(matches!(
         load(&deep),
         Err(Error::LimitExceeded {
-            what: "nesting depth",
+            limit: Limit::Depth,
+            max: 100,
             ..
         })
     ));
@@ -229,18 +288,27 @@ fn limits() {
     key.extend(b"Ns.");
     assert!(matches!(load(&key), Err(Error::LimitExceeded { .. })));
     // memo
+    // memo, at the boundary: 10 MEMOIZEs load, 11 do not
     let opts = LoadOptions {
         max_memo: 10,
         ..LoadOptions::default()
     };
-    let mut memo = vec![0x80, 5, b'N'];
-    memo.extend(std::iter::repeat_n(0x94, 11));
-    memo.push(b'.');
+    let memoize = |n: usize| {
+        let mut memo = vec![0x80, 5, b'N'];
+        memo.extend(std::iter::repeat_n(0x94, n));
+        memo.push(b'.');
+        memo
+    };
+    assert_eq!(
+        opts.loads(&memoize(10), &[] as &[&[u8]]).unwrap(),
+        PickleValue::None
+    );
     assert!(matches!(
-        opts.loads(&memo, &[] as &[&[u8]]),
+        opts.loads(&memoize(11), &[] as &[&[u8]]),
         Err(Error::LimitExceeded {
-            what: "memo size",
-            ..
+            limit: Limit::Memo,
+            max: 10,
+            offset: 13,
         })
     ));
     // objects

@@ -11,6 +11,7 @@ use half::{bf16, f16};
 use super::layout::{is_primitive, plan_from_wire, StructLayout};
 use super::Config;
 use crate::error::{Error, Result};
+use crate::limits::Limit;
 use crate::schema::{
     to_snake_case, EnumDecl, FieldType, Registration, Schema, StructDecl, TypeDecl, TypeExpr,
 };
@@ -30,6 +31,17 @@ pub enum InputBuffer<'de> {
 }
 
 impl InputBuffer<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            InputBuffer::Borrowed(b) => b,
+            InputBuffer::Shared(b) => b,
+        }
+    }
+
+    fn is_borrowed(&self) -> bool {
+        matches!(self, InputBuffer::Borrowed(_))
+    }
+
     fn to_bytes(&self) -> Bytes {
         match self {
             InputBuffer::Borrowed(b) => Bytes::copy_from_slice(b),
@@ -165,7 +177,15 @@ impl<'de, 's> Decoder<'de, 's> {
         cfg: Config,
         buffers: Option<&'s [InputBuffer<'de>]>,
     ) -> Result<Self> {
-        let mut r = Reader::new(data);
+        let extra = match buffers {
+            Some(b) => {
+                cfg.limits.check_buffers(b.len())?;
+                b.iter()
+                    .fold(0usize, |n, b| n.saturating_add(b.as_slice().len()))
+            }
+            None => 0,
+        };
+        let mut r = Reader::with_limits(data, cfg.limits, extra);
         let h = r.u8()?;
         if h & header::RESERVED != 0 {
             return Err(Error::InvalidHeader {
@@ -219,7 +239,7 @@ impl<'de, 's> Decoder<'de, 's> {
             RefRead::Value(id) => {
                 let rt = self.read_type_meta()?;
                 let v = self.read_body_rt(&rt)?;
-                wrap(id, v)
+                self.wrap(id, v)?
             }
         };
         if self.r.remaining() != 0 {
@@ -241,9 +261,9 @@ impl<'de, 's> Decoder<'de, 's> {
 
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
-        if self.depth > self.cfg.max_depth {
+        if self.depth > self.cfg.limits.max_depth {
             return Err(Error::DepthLimit {
-                limit: self.cfg.max_depth,
+                limit: self.cfg.limits.max_depth,
                 offset: self.r.pos(),
             });
         }
@@ -295,6 +315,31 @@ impl<'de, 's> Decoder<'de, 's> {
         )?);
         self.layouts.insert(decl.name.clone(), l.clone());
         Ok(l)
+    }
+
+    /// Wraps the first occurrence of a shared object (charging its box).
+    fn wrap(&mut self, id: Option<u32>, v: Value) -> Result<Value> {
+        Ok(match id {
+            Some(id) => {
+                self.r.charge(std::mem::size_of::<Value>())?;
+                Value::Shared(id, Box::new(v))
+            }
+            None => v,
+        })
+    }
+
+    /// Charges a struct value: its box, type name and named fields.
+    fn charge_struct(
+        &mut self,
+        type_name: usize,
+        names: impl Iterator<Item = usize>,
+    ) -> Result<()> {
+        let field = std::mem::size_of::<(String, Value)>();
+        let n = names.fold(
+            std::mem::size_of::<StructValue>().saturating_add(type_name),
+            |n, l| n.saturating_add(field).saturating_add(l),
+        );
+        self.r.charge(n)
     }
 
     fn read_names(&mut self) -> Result<(String, String)> {
@@ -472,6 +517,7 @@ impl<'de, 's> Decoder<'de, 's> {
         match decl {
             Some(d) => {
                 let v = d.variant_for_wire(wire, pos)?;
+                self.r.charge(d.name.len().saturating_add(v.name.len()))?;
                 Ok(Value::Enum(EnumValue {
                     type_name: d.name.clone(),
                     variant: v.name.clone(),
@@ -479,12 +525,15 @@ impl<'de, 's> Decoder<'de, 's> {
                     wire_value: wire,
                 }))
             }
-            None => Ok(Value::Enum(EnumValue {
-                type_name: name.to_string(),
-                variant: String::new(),
-                ordinal: wire,
-                wire_value: wire,
-            })),
+            None => {
+                self.r.charge(name.len())?;
+                Ok(Value::Enum(EnumValue {
+                    type_name: name.to_string(),
+                    variant: String::new(),
+                    ordinal: wire,
+                    wire_value: wire,
+                }))
+            }
         }
     }
 
@@ -585,6 +634,8 @@ impl<'de, 's> Decoder<'de, 's> {
                         format!("array byte length {len} is not a multiple of {size}"),
                     ));
                 }
+                r.check_limit(Limit::CollectionLength, (len / size) as u64)?;
+                r.charge(len)?;
                 let data = Bytes::copy_from_slice(r.take(len)?);
                 if id == tid::BOOL_ARRAY && data.iter().any(|&b| b > 1) {
                     return Err(Error::invalid(pos, "bool array element is not 0 or 1"));
@@ -609,6 +660,9 @@ impl<'de, 's> Decoder<'de, 's> {
                         ))
                     })?;
                     self.next_buffer += 1;
+                    if b.is_borrowed() {
+                        self.r.charge(b.as_slice().len())?;
+                    }
                     return Ok(b.to_bytes());
                 }
                 f => {
@@ -622,6 +676,7 @@ impl<'de, 's> Decoder<'de, 's> {
         }
         let len = self.r.var_u32()? as u64;
         let len = self.r.ensure("binary length", len)?;
+        self.r.charge(len)?;
         Ok(Bytes::copy_from_slice(self.r.take(len)?))
     }
 
@@ -637,6 +692,7 @@ impl<'de, 's> Decoder<'de, 's> {
                 offset: pos,
             });
         }
+        self.charge_struct(decl.name.len(), decl.fields.iter().map(|f| f.name.len()))?;
         let mut values: Vec<Option<Value>> = vec![None; decl.fields.len()];
         for &i in &layout.order {
             let f = &decl.fields[i];
@@ -664,6 +720,10 @@ impl<'de, 's> Decoder<'de, 's> {
             }
             None => None,
         };
+        match local {
+            Some(l) => self.charge_struct(l.name.len(), l.fields.iter().map(|f| f.name.len()))?,
+            None => self.charge_struct(0, std::iter::empty())?,
+        }
         let mut local_values: Vec<Option<Value>> = vec![None; local.map_or(0, |l| l.fields.len())];
         let mut unknown_fields = Vec::new();
         for (k, rf) in remote.def.fields.iter().enumerate() {
@@ -700,6 +760,7 @@ impl<'de, 's> Decoder<'de, 's> {
                         FieldId::Name(n) => n.clone(),
                         FieldId::Tag(t) => format!("#{t}"),
                     };
+                    self.charge_struct(0, std::iter::once(name.len()))?;
                     unknown_fields.push((k, name, v));
                 }
             }
@@ -765,7 +826,7 @@ impl<'de, 's> Decoder<'de, 's> {
         } else {
             self.read_body_decl(t)?
         };
-        Ok(wrap(id, v))
+        self.wrap(id, v)
     }
 
     fn read_collection(&mut self, elem: Option<&FieldType>) -> Result<Vec<Value>> {
@@ -774,7 +835,8 @@ impl<'de, 's> Decoder<'de, 's> {
         if len == 0 {
             return Ok(Vec::new());
         }
-        let len = self.r.ensure("collection length", len)?;
+        let len = self.r.check_len(Limit::CollectionLength, len)?;
+        self.r.charge_n(len, std::mem::size_of::<Value>())?;
         let hpos = self.r.pos();
         let h = self.r.u8()?;
         if h & lh::RESERVED != 0 {
@@ -802,7 +864,7 @@ impl<'de, 's> Decoder<'de, 's> {
             Some(None)
         };
         let _ = pos;
-        let mut items = Vec::with_capacity(len.min(4096));
+        let mut items = Vec::with_capacity(len);
         for _ in 0..len {
             let mut id = None;
             if tracking || has_null {
@@ -826,7 +888,7 @@ impl<'de, 's> Decoder<'de, 's> {
                     self.read_body_rt(&rt)?
                 }
             };
-            items.push(wrap(id, v));
+            items.push(self.wrap(id, v)?);
         }
         Ok(items)
     }
@@ -850,7 +912,7 @@ impl<'de, 's> Decoder<'de, 's> {
             (None, Some(d)) => self.read_body_decl(d)?,
             (None, None) => unreachable!("caller supplies one"),
         };
-        Ok(wrap(id, v))
+        self.wrap(id, v)
     }
 
     fn read_map(
@@ -859,8 +921,10 @@ impl<'de, 's> Decoder<'de, 's> {
         vd: Option<&FieldType>,
     ) -> Result<Vec<(Value, Value)>> {
         let total = self.r.var_u32()? as u64;
-        let total = self.r.ensure("map size", total)?;
-        let mut entries = Vec::with_capacity(total.min(4096));
+        let total = self.r.check_len(Limit::CollectionLength, total)?;
+        self.r
+            .charge_n(total, std::mem::size_of::<(Value, Value)>())?;
+        let mut entries = Vec::with_capacity(total);
         while entries.len() < total {
             let hpos = self.r.pos();
             let h = self.r.u8()?;
@@ -951,7 +1015,7 @@ impl<'de, 's> Decoder<'de, 's> {
         }
         let rt = self.read_type_meta()?;
         let v = self.read_body_rt(&rt)?;
-        Ok(wrap(id, v))
+        self.wrap(id, v)
     }
 }
 
@@ -1005,13 +1069,6 @@ fn convert_int(v: &Value, to: u32) -> Option<Value> {
         tid::TAGGED_UINT64 => Value::TaggedUInt64(n.try_into().ok()?),
         _ => return None,
     })
-}
-
-fn wrap(id: Option<u32>, v: Value) -> Value {
-    match id {
-        Some(id) => Value::Shared(id, Box::new(v)),
-        None => v,
-    }
 }
 
 fn join_name(ns: &str, tn: &str) -> String {

@@ -187,9 +187,9 @@ impl<'s, 'v, 'cb> Encoder<'s, 'v, 'cb> {
 
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
-        if self.depth > self.cfg.max_depth {
+        if self.depth > self.cfg.limits.max_depth {
             return Err(Error::DepthLimit {
-                limit: self.cfg.max_depth,
+                limit: self.cfg.limits.max_depth,
                 offset: self.out.len(),
             });
         }

@@ -4,15 +4,16 @@ pub mod decode;
 pub mod encode;
 pub mod layout;
 
-/// The settings that change bytes on the wire (not carried in the stream).
+/// The settings of an encoder or decoder: the two that change bytes on the
+/// wire (not carried in the stream) and the resource limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
     /// Reference tracking (shared and cyclic objects).
     pub ref_tracking: bool,
     /// Compatible mode (TypeDefs, schema evolution) instead of schema-consistent mode.
     pub compatible: bool,
-    /// Deepest nesting accepted or written.
-    pub max_depth: usize,
+    /// Resource limits (nesting depth on read and write; the rest on read).
+    pub limits: crate::limits::Limits,
 }
 
 impl Default for Config {
@@ -20,7 +21,7 @@ impl Default for Config {
         Config {
             ref_tracking: false,
             compatible: true,
-            max_depth: 100,
+            limits: crate::limits::Limits::default(),
         }
     }
 }

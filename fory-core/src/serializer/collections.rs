@@ -8,6 +8,7 @@ use std::hash::Hash;
 
 use super::{read_type_meta, Deserialize, Flag, ForyType, ReadContext, Serialize, WriteContext};
 use crate::error::{Error, Result};
+use crate::limits::Limit;
 use crate::schema::{FieldType, TypeExpr};
 use crate::wire::type_id::{self as tid, TypeId};
 use crate::wire::{list_header as lh, map_header as mh};
@@ -97,7 +98,8 @@ pub(crate) fn read_elems<'de, T: Deserialize<'de>>(
     if len == 0 {
         return Ok(0);
     }
-    let len = ctx.reader().ensure("collection length", len)?;
+    let len = ctx.reader().check_len(Limit::CollectionLength, len)?;
+    ctx.reader().charge_n(len, std::mem::size_of::<T>())?;
     let hpos = ctx.reader().pos();
     let h = ctx.reader().u8()?;
     if h & lh::RESERVED != 0 {
@@ -208,7 +210,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Vec<T> {
     }
     fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
         if id == tid::BINARY {
-            return Ok(T::read_dense(ctx.read_buffer()?));
+            let b = ctx.read_buffer()?;
+            ctx.reader()
+                .check_limit(Limit::CollectionLength, b.len() as u64)?;
+            ctx.reader().charge(b.len())?;
+            return Ok(T::read_dense(b));
         }
         if let Some(size) = tid::array_elem_size(id) {
             let pos = ctx.reader().pos();
@@ -220,6 +226,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Vec<T> {
                     format!("array byte length {len} is not a multiple of {size}"),
                 ));
             }
+            ctx.reader()
+                .check_limit(Limit::CollectionLength, (len / size) as u64)?;
+            ctx.reader().charge(len)?;
             return Ok(T::read_dense(ctx.reader().take(len)?));
         }
         let mut out = Vec::new();
@@ -420,7 +429,9 @@ fn read_entries<'de, K: Deserialize<'de>, V: Deserialize<'de>>(
     mut push: impl FnMut(K, V),
 ) -> Result<()> {
     let total = ctx.reader().var_u32()? as u64;
-    let total = ctx.reader().ensure("map size", total)?;
+    let total = ctx.reader().check_len(Limit::CollectionLength, total)?;
+    ctx.reader()
+        .charge_n(total, std::mem::size_of::<(K, V)>())?;
     let mut done = 0usize;
     ctx.enter()?;
     while done < total {

@@ -339,9 +339,15 @@ impl<'de> Deserialize<'de> for Bytes {
         match ctx.read_buffer_ref()? {
             super::BufferRef::OutOfBand(i, b) => match ctx.shared_buffer(i) {
                 Some(shared) => Ok(shared.clone()),
-                None => Ok(Bytes::copy_from_slice(b)),
+                None => {
+                    ctx.reader().charge(b.len())?;
+                    Ok(Bytes::copy_from_slice(b))
+                }
             },
-            super::BufferRef::InBand(b) => Ok(Bytes::copy_from_slice(b)),
+            super::BufferRef::InBand(b) => {
+                ctx.reader().charge(b.len())?;
+                Ok(Bytes::copy_from_slice(b))
+            }
         }
     }
 }

@@ -192,9 +192,9 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
 
     pub(crate) fn enter(&mut self) -> Result<()> {
         self.depth += 1;
-        if self.depth > self.cfg.max_depth {
+        if self.depth > self.cfg.limits.max_depth {
             return Err(Error::DepthLimit {
-                limit: self.cfg.max_depth,
+                limit: self.cfg.limits.max_depth,
                 offset: self.out.len(),
             });
         }
@@ -383,9 +383,9 @@ impl<'de> ReadContext<'de> {
 
     pub(crate) fn enter(&mut self) -> Result<()> {
         self.depth += 1;
-        if self.depth > self.cfg.max_depth {
+        if self.depth > self.cfg.limits.max_depth {
             return Err(Error::DepthLimit {
-                limit: self.cfg.max_depth,
+                limit: self.cfg.limits.max_depth,
                 offset: self.r.pos(),
             });
         }

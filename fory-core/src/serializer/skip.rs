@@ -173,7 +173,9 @@ fn skip_collection(ctx: &mut ReadContext<'_>, elem: Option<&WireType>) -> Result
     if len == 0 {
         return Ok(());
     }
-    let len = ctx.reader().ensure("collection length", len)?;
+    let len = ctx
+        .reader()
+        .check_len(crate::limits::Limit::CollectionLength, len)?;
     let hpos = ctx.reader().pos();
     let h = ctx.reader().u8()?;
     if h & lh::RESERVED != 0 {
@@ -223,7 +225,9 @@ fn skip_side(ctx: &mut ReadContext<'_>, track: bool, m: &Meta) -> Result<()> {
 
 fn skip_map(ctx: &mut ReadContext<'_>, k: Option<&WireType>, v: Option<&WireType>) -> Result<()> {
     let total = ctx.reader().var_u32()? as u64;
-    let total = ctx.reader().ensure("map size", total)?;
+    let total = ctx
+        .reader()
+        .check_len(crate::limits::Limit::CollectionLength, total)?;
     let mut done = 0;
     while done < total {
         let hpos = ctx.reader().pos();

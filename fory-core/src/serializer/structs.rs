@@ -330,15 +330,19 @@ pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Arc<Remot
         if size == 0xff {
             size += ctx.reader().var_u32()? as u64;
         }
-        let size = ctx.reader().ensure("TypeDef body", size)?;
+        let size = ctx
+            .reader()
+            .check_len(crate::limits::Limit::TypeDefSize, size)?;
         ctx.reader().take(size)?;
         ctx.typedefs.push(known.clone());
         return Ok(known);
     }
-    let mut r = crate::wire::Reader::new(ctx.reader().data());
+    let data = ctx.reader().data();
+    let mut r = ctx.reader().sub(data);
     r.take(start)?;
     let def = TypeDef::decode(&mut r)?;
     let consumed = r.pos() - start - 8;
+    ctx.reader().absorb(&r);
     ctx.reader().take(consumed)?;
     let remote = Arc::new(RemoteStruct {
         def,

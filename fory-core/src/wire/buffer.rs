@@ -6,6 +6,7 @@
 //! each failure.
 
 use crate::error::{Error, Result};
+use crate::limits::{Limit, Limits};
 
 /// Appends Fory primitives to a growable byte vector.
 #[derive(Debug)]
@@ -182,16 +183,123 @@ impl<'a> Writer<'a> {
 }
 
 /// Reads Fory primitives from a borrowed byte slice, bounds-checked.
+///
+/// The reader also carries the decode's [`Limits`] and what is left of its
+/// allocation budget, so every decoder that walks a stream enforces the same
+/// policy ([`Reader::check_len`], [`Reader::charge`]).
 #[derive(Debug, Clone)]
 pub struct Reader<'de> {
     data: &'de [u8],
     pos: usize,
+    limits: Limits,
+    budget: usize,
 }
 
 impl<'de> Reader<'de> {
-    /// Starts reading at offset 0.
+    /// Starts reading at offset 0, with default [`Limits`].
     pub fn new(data: &'de [u8]) -> Self {
-        Reader { data, pos: 0 }
+        Self::with_limits(data, Limits::default(), 0)
+    }
+
+    /// Starts reading at offset 0 under `limits`; `extra_input` is the size
+    /// of the out-of-band buffers that come with the stream (they count as
+    /// input for the allocation budget).
+    pub fn with_limits(data: &'de [u8], limits: Limits, extra_input: usize) -> Self {
+        let budget = limits.alloc_budget(data.len().saturating_add(extra_input));
+        Reader {
+            data,
+            pos: 0,
+            limits,
+            budget,
+        }
+    }
+
+    /// A reader over `data` (a part of this stream, such as a TypeDef body)
+    /// under the same limits, sharing the budget left; hand it back with
+    /// [`Reader::absorb`].
+    pub fn sub<'b>(&self, data: &'b [u8]) -> Reader<'b> {
+        Reader {
+            data,
+            pos: 0,
+            limits: self.limits,
+            budget: self.budget,
+        }
+    }
+
+    /// Takes over the budget a [`Reader::sub`] reader left.
+    pub fn absorb(&mut self, sub: &Reader<'_>) {
+        self.budget = sub.budget.min(self.budget);
+    }
+
+    /// The limits this reader enforces.
+    #[inline]
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Bytes the decode may still allocate.
+    #[inline]
+    pub fn budget(&self) -> usize {
+        self.budget
+    }
+
+    /// Charges `bytes` of allocation against the budget, before allocating.
+    #[inline]
+    pub fn charge(&mut self, bytes: usize) -> Result<()> {
+        if bytes > self.budget {
+            return Err(self.over_budget(bytes));
+        }
+        self.budget -= bytes;
+        Ok(())
+    }
+
+    /// Charges `n` items of `size` bytes each.
+    #[inline]
+    pub fn charge_n(&mut self, n: usize, size: usize) -> Result<()> {
+        self.charge(n.saturating_mul(size))
+    }
+
+    #[cold]
+    fn over_budget(&self, bytes: usize) -> Error {
+        Error::LimitExceeded {
+            limit: Limit::Allocation,
+            found: bytes as u64,
+            max: self.budget as u64,
+            offset: self.pos,
+        }
+    }
+
+    /// Checks a claimed length against the configured `limit` and then
+    /// against the bytes that remain (each counted item takes at least one
+    /// byte), without consuming anything.
+    #[inline]
+    pub fn check_len(&self, limit: Limit, len: u64) -> Result<usize> {
+        let max = self.limits.max_of(limit).unwrap_or(usize::MAX);
+        if len > max as u64 {
+            return Err(self.over_limit(limit, len, max));
+        }
+        self.ensure(limit.what(), len)
+    }
+
+    /// Checks a value against the configured `limit` only (for counts that
+    /// are not backed by stream bytes one to one).
+    #[inline]
+    pub fn check_limit(&self, limit: Limit, value: u64) -> Result<()> {
+        let max = self.limits.max_of(limit).unwrap_or(usize::MAX);
+        if value > max as u64 {
+            return Err(self.over_limit(limit, value, max));
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn over_limit(&self, limit: Limit, found: u64, max: usize) -> Error {
+        Error::LimitExceeded {
+            limit,
+            found,
+            max: max as u64,
+            offset: self.pos,
+        }
     }
 
     /// Current offset in the stream.

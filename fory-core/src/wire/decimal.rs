@@ -51,6 +51,7 @@ pub fn read_decimal(r: &mut Reader<'_>) -> Result<(BigInt, i32)> {
         });
     }
     let len = r.ensure("decimal magnitude", len)?;
+    r.charge(len)?;
     let bytes = r.take(len)?;
     let sign = if neg { Sign::Minus } else { Sign::Plus };
     Ok((BigInt::from_bytes_le(sign, bytes), scale))

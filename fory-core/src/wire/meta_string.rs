@@ -8,6 +8,7 @@
 //! drop it".
 
 use crate::error::{Error, Result};
+use crate::limits::Limit;
 
 /// A meta-string encoding, with its spec id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -381,7 +382,8 @@ pub fn read_inline(
             found: e,
             offset: pos,
         })?;
-        let len = r.ensure("meta string", len as u64)?;
+        let len = r.check_len(Limit::MetaStringLength, len as u64)?;
+        r.charge(len)?;
         (r.take(len)?.to_vec(), enc)
     } else {
         let hash = r.i64()?;
@@ -391,7 +393,8 @@ pub fn read_inline(
             found: e,
             offset: pos,
         })?;
-        let len = r.ensure("meta string", len as u64)?;
+        let len = r.check_len(Limit::MetaStringLength, len as u64)?;
+        r.charge(len)?;
         let bytes = r.take(len)?.to_vec();
         if long_meta_string_hash(&bytes, enc) != hash {
             return Err(Error::invalid(pos, "meta string hash mismatch"));

@@ -8,6 +8,7 @@
 
 use super::buffer::{Reader, Writer};
 use crate::error::{Error, Result};
+use crate::limits::Limit;
 
 /// Latin-1 coding id.
 pub const LATIN1: u64 = 0;
@@ -40,8 +41,16 @@ pub fn write_string(w: &mut Writer<'_>, s: &str) {
 pub fn read_string(r: &mut Reader<'_>) -> Result<String> {
     let start = r.pos();
     let header = r.var_u36_small()?;
-    let len = r.ensure("string byte length", header >> 2)?;
+    let len = r.check_len(Limit::StringLength, header >> 2)?;
     let bytes = r.take(len)?;
+    // What the owned UTF-8 copy takes: Latin-1 above 0x7f takes two bytes,
+    // a UTF-16 unit up to three.
+    let out = match header & 3 {
+        LATIN1 => len + bytes.iter().filter(|&&b| b >= 0x80).count(),
+        UTF16 => len / 2 * 3,
+        _ => len,
+    };
+    r.charge(out)?;
     match header & 3 {
         LATIN1 if bytes.is_ascii() => std::str::from_utf8(bytes)
             .map(str::to_owned)

@@ -10,6 +10,7 @@ use super::buffer::{Reader, Writer};
 use super::meta_string::{self, Context, Encoding};
 use super::type_id::{self as tid};
 use crate::error::{Error, Result};
+use crate::limits::Limit;
 use crate::schema::Registration;
 
 const STRUCT_FLAG: u8 = 0x80;
@@ -21,11 +22,6 @@ const RESERVED_FLAGS: u64 = 0b111 << 9;
 const FIELD_SIZE_THRESHOLD: u32 = 15;
 const BIG_NAME_THRESHOLD: usize = 63;
 const TAG_ENCODING: u8 = 3;
-
-/// Upper bound on fields in one TypeDef accepted from a stream.
-pub const MAX_FIELDS: usize = 4096;
-/// Upper bound on the body size of one TypeDef accepted from a stream.
-pub const MAX_BODY: usize = 1 << 20;
 
 /// A field's wire type inside a TypeDef.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -155,7 +151,7 @@ fn read_big_name(r: &mut Reader<'_>, ctx: Context) -> Result<String> {
     if len >= BIG_NAME_THRESHOLD {
         len += r.var_u32()? as usize;
     }
-    let len = r.ensure("meta string", len as u64)?;
+    let len = r.check_len(Limit::MetaStringLength, len as u64)?;
     let bytes = r.take(len)?;
     meta_string::decode(bytes, enc, ctx, start)
 }
@@ -267,15 +263,7 @@ impl TypeDef {
         if size == 0xff {
             size += r.var_u32()? as usize;
         }
-        if size > MAX_BODY {
-            return Err(Error::LengthLimit {
-                what: "TypeDef body",
-                len: size as u64,
-                limit: MAX_BODY as u64,
-                offset: start,
-            });
-        }
-        let size = r.ensure("TypeDef body", size as u64)?;
+        let size = r.check_len(Limit::TypeDefSize, size as u64)?;
         let body = r.take(size)?;
         let body_start = r.pos() - size;
         // The header hashes the body: a mismatch is a corrupted TypeDef (and
@@ -286,8 +274,9 @@ impl TypeDef {
                 "TypeDef hash does not match its body",
             ));
         }
-        let mut br = Reader::new(body);
+        let mut br = r.sub(body);
         let td = Self::decode_body(&mut br).map_err(|e| shift_offset(e, body_start))?;
+        r.absorb(&br);
         if br.remaining() != 0 {
             return Err(Error::invalid(
                 body_start + br.pos(),
@@ -327,14 +316,9 @@ impl TypeDef {
         if n == SMALL_NUM_FIELDS as usize {
             n += r.var_u32()? as usize;
         }
-        if n > MAX_FIELDS || n > r.remaining() {
-            return Err(Error::LengthLimit {
-                what: "TypeDef field count",
-                len: n as u64,
-                limit: MAX_FIELDS.min(r.remaining()) as u64,
-                offset: r.pos(),
-            });
-        }
+        // each field takes at least two bytes (header and type id)
+        r.check_len(Limit::TypeDefFields, n as u64)?;
+        r.charge_n(n, std::mem::size_of::<TypeDefField>())?;
         let registration = if h & BY_NAME_FLAG != 0 {
             Registration::Name {
                 namespace: read_big_name(r, Context::Namespace)?,
@@ -364,7 +348,7 @@ impl TypeDef {
                     1 => Encoding::AllToLowerSpecial,
                     _ => Encoding::LowerUpperDigitSpecial,
                 };
-                let len = r.ensure("field name", size as u64 + 1)?;
+                let len = r.check_len(Limit::MetaStringLength, size as u64 + 1)?;
                 let bytes = r.take(len)?;
                 FieldId::Name(meta_string::decode(bytes, e, Context::FieldName, fstart)?)
             };
