@@ -163,6 +163,17 @@ impl Fory {
         self.reg.schema()
     }
 
+    /// Whether the derived code of struct `name` runs its straight-line
+    /// path with this instance: `Some(true)` when the wire order the derive
+    /// worked out at compile time matched the schema's, `Some(false)` when
+    /// it fell back to its field loop (a field type the macro could not
+    /// see through, such as an alias of `i32`), `None` before the struct's
+    /// first use or for a struct without derived code. A diagnostic for
+    /// tests and profiling; the bytes are the same either way.
+    pub fn straight_line(&self, name: &str) -> Option<bool> {
+        self.reg.compiled(name).ok()?.static_order_used()
+    }
+
     /// Serializes a dynamic value.
     pub fn serialize_value(&self, v: &Value) -> Result<Vec<u8>> {
         self.check()?;

@@ -2,7 +2,7 @@
 //! layouts precomputed for its configuration.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::dynamic::layout::{field_plan, FieldPlan, StructLayout};
 use crate::dynamic::Config;
@@ -16,9 +16,48 @@ pub struct CompiledStruct {
     pub layout: StructLayout,
     /// How each field (by declaration index) is framed.
     pub plans: Vec<FieldPlan>,
+    /// Whether the wire order derived code guessed at compile time is the
+    /// real one (decided on first use).
+    static_order: OnceLock<bool>,
 }
 
 impl CompiledStruct {
+    /// Whether derived code took its straight-line path (`None` before the
+    /// first use). See [`CompiledStruct::static_plans`].
+    pub fn static_order_used(&self) -> Option<bool> {
+        self.static_order.get().copied()
+    }
+
+    /// The field plans as an array, when the guess derived code made at
+    /// compile time holds: `order` (the wire order) is the layout's order
+    /// and every `(field, type id)` of `prims` is a non-nullable primitive
+    /// written with that type id. Derived code then reads and writes the
+    /// fields in straight lines, the primitives without a plan. `None` sends
+    /// it to its field loop. The comparison runs once per struct and registry.
+    #[inline]
+    pub fn static_plans<const N: usize>(
+        &self,
+        order: &[usize; N],
+        prims: &[(usize, u8)],
+    ) -> Option<&[FieldPlan; N]> {
+        let ok = *self.static_order.get_or_init(|| {
+            self.layout.order.as_slice() == order.as_slice()
+                && prims.iter().all(|&(i, id)| {
+                    self.plans.get(i).is_some_and(|p| {
+                        p.primitive
+                            && !p.nullable
+                            && !p.runtime_ref
+                            && !p.dynamic
+                            && p.wire_id == id
+                    })
+                })
+        });
+        if !ok {
+            return None;
+        }
+        self.plans.as_slice().try_into().ok()
+    }
+
     /// How the struct is registered.
     pub fn registration(&self) -> &crate::schema::Registration {
         &self.layout.decl.registration
@@ -84,7 +123,11 @@ impl Registry {
                     .map(|(i, f)| field_plan(&schema, cfg, f, layout.runtime_ref[i]))
                     .collect();
                 index.insert(s.name.clone(), compiled.len());
-                compiled.push(Arc::new(CompiledStruct { layout, plans }));
+                compiled.push(Arc::new(CompiledStruct {
+                    layout,
+                    plans,
+                    static_order: OnceLock::new(),
+                }));
             }
         }
         if compiled.len() >= 1 << INDEX_BITS {

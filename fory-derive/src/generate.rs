@@ -142,6 +142,38 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
     let compat_reads = wire.iter().zip(&locals).enumerate().map(|(i, (_, l))| {
         quote!(::core::option::Option::Some(#i) => #l = ::core::option::Option::Some(__p::structs::read_field(__ctx, &__rf.plan)?),)
     });
+    // the straight-line code, in the wire order guessed at compile time
+    let order = crate::order::wire_order(&wire);
+    let n_wire = wire.len();
+    // non-nullable primitives, as guessed: (field, wire type id)
+    let prims: Vec<(usize, u8)> = wire
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match crate::order::primitive(f) {
+            Some((id, false)) => Some((i, id)),
+            _ => None,
+        })
+        .collect();
+    let prim_id = |i: usize| prims.iter().find(|p| p.0 == i).map(|p| p.1);
+    let prim_pairs = prims.iter().map(|(i, id)| quote!((#i, #id)));
+    let static_guess = quote!(&[#(#order),*], &[#(#prim_pairs),*]);
+    let static_writes = order.iter().map(|&i| {
+        let fi = wire[i].ident;
+        let span = wire[i].ty.span();
+        match prim_id(i) {
+            Some(id) => quote_spanned!(span=> __p::structs::write_prim(&self.#fi, #id, __ctx)?;),
+            None => {
+                quote_spanned!(span=> __p::structs::write_field(&self.#fi, &__plans[#i], __ctx)?;)
+            }
+        }
+    });
+    let static_reads = order.iter().map(|&i| {
+        let l = &locals[i];
+        match prim_id(i) {
+            Some(id) => quote!(#l = ::core::option::Option::Some(__p::structs::read_prim(__ctx, #id)?);),
+            None => quote!(#l = ::core::option::Option::Some(__p::structs::read_field(__ctx, &__plans[#i])?);),
+        }
+    });
     let mut wi = 0usize;
     let inits = fields.iter().map(|f| {
         let fi = f.ident;
@@ -211,10 +243,14 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
             }
             fn write_body<'__fory_a>(&'__fory_a self, __ctx: &mut __p::WriteContext<'__fory_a, '_>) -> __p::Result<()> {
                 let __c = __p::structs::begin_write::<Self>(__ctx)?;
-                for &__i in __c.layout.order.iter() {
-                    match __i {
-                        #(#writes)*
-                        _ => {}
+                if let ::core::option::Option::Some(__plans) = __c.static_plans::<#n_wire>(#static_guess) {
+                    #(#static_writes)*
+                } else {
+                    for &__i in __c.layout.order.iter() {
+                        match __i {
+                            #(#writes)*
+                            _ => {}
+                        }
                     }
                 }
                 ::core::result::Result::Ok(())
@@ -232,10 +268,14 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
                 #(#local_decls)*
                 match __p::structs::begin_read::<Self>(__ctx)? {
                     __p::ReadPlan::Consistent(__c) => {
-                        for &__i in __c.layout.order.iter() {
-                            match __i {
-                                #(#consistent_reads)*
-                                _ => {}
+                        if let ::core::option::Option::Some(__plans) = __c.static_plans::<#n_wire>(#static_guess) {
+                            #(#static_reads)*
+                        } else {
+                            for &__i in __c.layout.order.iter() {
+                                match __i {
+                                    #(#consistent_reads)*
+                                    _ => {}
+                                }
                             }
                         }
                     }

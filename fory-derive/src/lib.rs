@@ -17,6 +17,7 @@ mod attr;
 mod check;
 mod ctxt;
 mod generate;
+mod order;
 mod symbol;
 
 use proc_macro::TokenStream;

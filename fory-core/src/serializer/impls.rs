@@ -117,7 +117,7 @@ macro_rules! int_impl {
                 ctx.writer().$write(*self);
                 Ok(())
             }
-            #[inline]
+            #[inline(always)]
             fn write_as<'a>(&'a self, id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
                 if id == $id {
                     // the type's own encoding: no conversion
@@ -131,7 +131,7 @@ macro_rules! int_impl {
             fn accepts(id: TypeId) -> bool {
                 is_int(id)
             }
-            #[inline]
+            #[inline(always)]
             fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
                 if id == $id {
                     return ctx.reader().$write();

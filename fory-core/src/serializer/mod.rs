@@ -217,9 +217,11 @@ pub struct ReadContext<'de> {
     refs: Vec<Option<Rc<dyn Any>>>,
     depth: usize,
     pub(crate) reg: std::sync::Arc<crate::registry::Registry>,
-    pub(crate) typedefs: Vec<std::sync::Arc<structs::RemoteStruct>>,
+    pub(crate) typedefs: smallvec::SmallVec<[std::sync::Arc<structs::RemoteStruct>; 4]>,
     pub(crate) meta_strings: Vec<(Vec<u8>, crate::wire::meta_string::Encoding)>,
-    pub(crate) current: rustc_hash::FxHashMap<&'static str, std::sync::Arc<structs::RemoteStruct>>,
+    /// The TypeDef each struct type's bodies follow in this stream (few per stream: a list).
+    pub(crate) current:
+        smallvec::SmallVec<[(&'static str, std::sync::Arc<structs::RemoteStruct>); 4]>,
     /// The type meta a `Value` element read last (shared by a same-type list or map chunk).
     pub(crate) value_meta: Option<crate::dynamic::decode::ReadType>,
 }
@@ -258,9 +260,9 @@ impl<'de> ReadContext<'de> {
     ) -> Self {
         ReadContext {
             reg,
-            typedefs: Vec::new(),
+            typedefs: smallvec::SmallVec::new(),
             meta_strings: Vec::new(),
-            current: rustc_hash::FxHashMap::default(),
+            current: smallvec::SmallVec::new(),
             value_meta: None,
             r,
             cfg,

@@ -160,7 +160,9 @@ pub fn as_bytes(ty: crate::schema::FieldType, field: &str) -> Result<crate::sche
 pub struct RemoteStruct {
     /// The decoded TypeDef.
     pub def: TypeDef,
-    mapping: OnceLock<Arc<Vec<RemoteField>>>,
+    /// The mapping, and whether it is exact (the local layout field for
+    /// field, with the same framing: read as in schema-consistent mode).
+    mapping: OnceLock<(Arc<Vec<RemoteField>>, bool)>,
 }
 
 impl RemoteStruct {
@@ -286,7 +288,10 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
             {
                 return Err(mismatch(format!("{:?}", remote.def.registration)));
             }
-            ctx.current.insert(T::NAME, remote);
+            match ctx.current.iter_mut().find(|(n, _)| *n == T::NAME) {
+                Some(slot) => slot.1 = remote,
+                None => ctx.current.push((T::NAME, remote)),
+            }
         }
         other => {
             return Err(mismatch(
@@ -385,21 +390,29 @@ pub fn begin_read<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<ReadPlan> 
     let pos = ctx.reader().pos();
     let remote = ctx
         .current
-        .get(T::NAME)
-        .cloned()
+        .iter()
+        .find(|(n, _)| *n == T::NAME)
+        .map(|(_, r)| r.clone())
         .ok_or_else(|| Error::invalid(pos, format!("{} body without its TypeDef", T::NAME)))?;
-    let mapping = remote
-        .mapping
-        .get_or_init(|| {
-            Arc::new(map_fields(
-                &remote.def,
-                &compiled.layout.decl,
-                &compiled.plans,
-                reg.schema(),
-            ))
-        })
-        .clone();
-    Ok(ReadPlan::Compatible(mapping))
+    let (mapping, exact) = remote.mapping.get_or_init(|| {
+        let fields = map_fields(
+            &remote.def,
+            &compiled.layout.decl,
+            &compiled.plans,
+            reg.schema(),
+        );
+        let exact = fields.len() == compiled.layout.order.len()
+            && fields
+                .iter()
+                .zip(&compiled.layout.order)
+                .all(|(rf, &i)| rf.local == Some(i) && compiled.plans.get(i) == Some(&rf.plan));
+        (Arc::new(fields), exact)
+    });
+    if *exact {
+        // the writer's fields are ours, in our order, framed as ours
+        return Ok(ReadPlan::Consistent(compiled));
+    }
+    Ok(ReadPlan::Compatible(mapping.clone()))
 }
 
 /// Whether a remote field's wire type can be read as the local field type
@@ -548,6 +561,25 @@ pub fn read_field<'de, T: Deserialize<'de>>(
     let v = T::read_after_flag(ctx, flag, id);
     ctx.leave();
     v
+}
+
+/// Writes a non-nullable primitive field with the wire type `id` (derived
+/// code's straight-line path, after [`CompiledStruct::static_plans`]
+/// confirmed the field's plan).
+#[inline(always)]
+pub fn write_prim<'a, T: Serialize>(
+    v: &'a T,
+    id: TypeId,
+    ctx: &mut WriteContext<'a, '_>,
+) -> Result<()> {
+    v.write_as(id, ctx)
+}
+
+/// Reads a non-nullable primitive field of wire type `id` (the counterpart
+/// of [`write_prim`]).
+#[inline(always)]
+pub fn read_prim<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<T> {
+    T::read_body(ctx, id)
 }
 
 /// Skips a remote field the local type does not have.

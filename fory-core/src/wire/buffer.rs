@@ -112,19 +112,12 @@ impl<'a> Writer<'a> {
 
     /// LEB128 unsigned, at most 5 bytes.
     #[inline]
-    pub fn var_u32(&mut self, mut v: u32) {
+    pub fn var_u32(&mut self, v: u32) {
         if v < 0x80 {
             self.buf.push(v as u8);
             return;
         }
-        // byte pushes after one reservation: a variable-length slice copy
-        // would be a libc call per varint
-        self.buf.reserve(5);
-        while v >= 0x80 {
-            self.buf.push((v as u8) | 0x80);
-            v >>= 7;
-        }
-        self.buf.push(v as u8);
+        self.leb128::<5>(v as u64);
     }
 
     /// Zigzag then LEB128.
@@ -136,21 +129,34 @@ impl<'a> Writer<'a> {
     /// Fory's varuint64: LEB128 for 8 groups of 7 bits, then a 9th byte with the
     /// remaining 8 bits and no continuation bit (9 bytes at most, never 10).
     #[inline]
-    pub fn var_u64(&mut self, mut v: u64) {
+    pub fn var_u64(&mut self, v: u64) {
         if v < 0x80 {
             self.buf.push(v as u8);
             return;
         }
-        self.buf.reserve(9);
-        for _ in 0..8 {
-            if v < 0x80 {
-                self.buf.push(v as u8);
-                return;
-            }
-            self.buf.push((v as u8) | 0x80);
+        self.leb128::<9>(v);
+    }
+
+    /// Appends `v` as Fory's LEB128 variant of at most `MAX` bytes: 7 bits
+    /// per byte with a continuation bit, except that byte `MAX` (the 9th of
+    /// a varuint64) holds the 8 remaining bits whole. One capacity check for
+    /// the whole number instead of one per byte.
+    #[inline(always)]
+    fn leb128<const MAX: usize>(&mut self, mut v: u64) {
+        self.buf.reserve(MAX);
+        let len = self.buf.len();
+        let spare = &mut self.buf.spare_capacity_mut()[..MAX];
+        let mut n = 0;
+        while n + 1 < MAX && v >= 0x80 {
+            spare[n].write((v as u8) | 0x80);
             v >>= 7;
+            n += 1;
         }
-        self.buf.push(v as u8);
+        spare[n].write(v as u8);
+        // SAFETY: the loop initialised `spare[..=n]`, the `n + 1` bytes right
+        // after `len` (n < MAX and `reserve(MAX)` made them part of the
+        // allocation), so the first `len + n + 1` bytes are initialised.
+        unsafe { self.buf.set_len(len + n + 1) };
     }
 
     /// Zigzag then varuint64.
@@ -433,6 +439,35 @@ impl<'de> Reader<'de> {
     /// LEB128 unsigned 32-bit (at most 5 bytes; bits beyond 32 are an error).
     #[inline]
     pub fn var_u32(&mut self) -> Result<u32> {
+        // fast path: one-byte values, then a whole window without per-byte bounds checks
+        if let Some(&b) = self.data.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(b as u32);
+            }
+        }
+        if let Some(w) = self.data.get(self.pos..self.pos + 5) {
+            let mut result: u32 = 0;
+            for (i, &b) in w.iter().enumerate() {
+                if i == 4 {
+                    if b > 0x0f {
+                        return Err(Error::MalformedVarint { offset: self.pos });
+                    }
+                    self.pos += 5;
+                    return Ok(result | (b as u32) << 28);
+                }
+                result |= ((b & 0x7f) as u32) << (7 * i);
+                if b & 0x80 == 0 {
+                    self.pos += i + 1;
+                    return Ok(result);
+                }
+            }
+        }
+        self.var_u32_slow()
+    }
+
+    #[cold]
+    fn var_u32_slow(&mut self) -> Result<u32> {
         let start = self.pos;
         let mut result: u32 = 0;
         for i in 0..5 {
@@ -465,6 +500,31 @@ impl<'de> Reader<'de> {
     /// Fory varuint64 (9th byte carries 8 bits).
     #[inline]
     pub fn var_u64(&mut self) -> Result<u64> {
+        if let Some(&b) = self.data.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(b as u64);
+            }
+        }
+        if let Some(w) = self.data.get(self.pos..self.pos + 9) {
+            let mut result: u64 = 0;
+            for (i, &b) in w.iter().enumerate() {
+                if i == 8 {
+                    self.pos += 9;
+                    return Ok(result | (b as u64) << 56);
+                }
+                result |= ((b & 0x7f) as u64) << (7 * i);
+                if b & 0x80 == 0 {
+                    self.pos += i + 1;
+                    return Ok(result);
+                }
+            }
+        }
+        self.var_u64_slow()
+    }
+
+    #[cold]
+    fn var_u64_slow(&mut self) -> Result<u64> {
         let start = self.pos;
         let mut result: u64 = 0;
         for i in 0..9 {
