@@ -235,6 +235,8 @@ enum Key<'a> {
     OwnedBytes(Vec<u8>),
     Tuple(Vec<Key<'a>>),
     FrozenSet(Vec<Key<'a>>),
+    /// A numpy dtype: kind, item size and byte order (what numpy compares).
+    Dtype(u8, usize, u8),
 }
 
 fn float_key<'a>(f: f64, id: Id) -> Key<'a> {
@@ -839,6 +841,7 @@ impl<'o, 'a> Loader<'o, 'a> {
                 keys.sort();
                 Key::FrozenSet(keys)
             }
+            Obj::Dtype(d) => Key::Dtype(d.kind() as u8, d.itemsize(), d.byte_order() as u8),
             other => {
                 return Err(Error::Unhashable {
                     opcode: instr_op(i),

@@ -542,3 +542,26 @@ fn the_depth_limit_fits_a_small_stack() {
         .join()
         .unwrap();
 }
+
+/// numpy dtypes are hashable: `dumps` writes them as dict keys and set
+/// items, and CPython reads them back (found by the `pickle_dumps` fuzz
+/// target; the reader used to refuse them as unhashable).
+#[test]
+fn dtype_as_dict_key_and_set_item() {
+    // pickle.dumps({np.dtype('bool'), 0}, protocol=5) as this crate writes it
+    let set = b"\x80\x05\x8f(\x8c\x05numpy\x8c\x05dtype\x93\x94\x8c\x02b1\x89\x88\x87R(K\x03\x8c\x01|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tbK\x00\x90.";
+    let v = load(set).unwrap();
+    let b1 = fory_pickle::Dtype::parse("|b1").unwrap();
+    assert_eq!(
+        v,
+        PickleValue::Set(vec![PickleValue::Dtype(b1), PickleValue::Int(0)])
+    );
+    // equal dtypes are one key, as in Python; different ones two
+    let f8 = fory_pickle::Dtype::parse("<f8").unwrap();
+    let d = PickleValue::Dict(vec![
+        (PickleValue::Dtype(f8), PickleValue::Int(1)),
+        (PickleValue::Dtype(b1), PickleValue::Int(2)),
+    ]);
+    let bytes = dumps(&d, |_| Placement::InBand).unwrap();
+    assert_eq!(load(&bytes).unwrap(), d);
+}
