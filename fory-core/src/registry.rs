@@ -169,6 +169,14 @@ impl Registry {
                 return Ok(c);
             }
         }
+        self.compiled_miss(cache, name)
+    }
+
+    /// The slow path of [`Registry::compiled_cached`]: look the name up and
+    /// remember the index.
+    #[cold]
+    #[inline(never)]
+    fn compiled_miss(&self, cache: &TypeCache, name: &str) -> Result<&Arc<CompiledStruct>> {
         let i = *self.index.get(name).ok_or_else(|| {
             Error::encode(format!(
                 "struct {name} is not registered with this Fory instance"

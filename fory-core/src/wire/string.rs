@@ -19,12 +19,15 @@ pub const UTF8: u64 = 2;
 
 /// Writes a string body.
 pub fn write_string(w: &mut Writer<'_>, s: &str) {
-    if s.is_ascii() {
-        w.var_u64(((s.len() as u64) << 2) | LATIN1);
-        w.bytes(s.as_bytes());
+    let bytes = s.as_bytes();
+    if bytes.is_ascii() {
+        w.var_u64(((bytes.len() as u64) << 2) | LATIN1);
+        w.bytes(bytes);
         return;
     }
-    if s.chars().all(|c| (c as u32) < 0x100) {
+    // Nothing at or above 0xC4 means every char is below U+0100 (lead bytes
+    // 0xC2/0xC3 and continuation bytes only): Latin-1.
+    if !bytes.iter().any(|&b| b >= 0xC4) {
         let n = s.chars().count();
         w.var_u64(((n as u64) << 2) | LATIN1);
         w.reserve(n);
@@ -33,8 +36,8 @@ pub fn write_string(w: &mut Writer<'_>, s: &str) {
         }
         return;
     }
-    w.var_u64(((s.len() as u64) << 2) | UTF8);
-    w.bytes(s.as_bytes());
+    w.var_u64(((bytes.len() as u64) << 2) | UTF8);
+    w.bytes(bytes);
 }
 
 /// Reads a string body.
@@ -43,18 +46,19 @@ pub fn read_string(r: &mut Reader<'_>) -> Result<String> {
     let header = r.var_u36_small()?;
     let len = r.check_len(Limit::StringLength, header >> 2)?;
     let bytes = r.take(len)?;
+    let ascii = header & 3 == LATIN1 && bytes.is_ascii();
     // What the owned UTF-8 copy takes: Latin-1 above 0x7f takes two bytes,
     // a UTF-16 unit up to three.
     let out = match header & 3 {
-        LATIN1 => len + bytes.iter().filter(|&&b| b >= 0x80).count(),
+        LATIN1 if !ascii => len + bytes.iter().filter(|&&b| b >= 0x80).count(),
         UTF16 => len / 2 * 3,
         _ => len,
     };
     r.charge(out)?;
     match header & 3 {
-        LATIN1 if bytes.is_ascii() => std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| Error::invalid(start, "invalid ASCII string")),
+        // SAFETY: ASCII bytes are valid UTF-8 (checked just above); this
+        // skips a second validation pass on the commonest strings.
+        LATIN1 if ascii => Ok(unsafe { std::str::from_utf8_unchecked(bytes) }.to_owned()),
         LATIN1 => Ok(bytes.iter().map(|&b| b as char).collect()),
         UTF16 => {
             if len % 2 != 0 {
