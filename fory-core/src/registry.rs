@@ -64,8 +64,53 @@ impl CompiledStruct {
     }
 }
 
-/// The writer's meta-share table: type name → index of its TypeDef in this stream.
-pub type MetaShareTable = rustc_hash::FxHashMap<std::borrow::Cow<'static, str>, u32>;
+/// The types a stream has announced with a TypeDef (meta share), by name,
+/// with their index. A stream names few types, so a short list scanned
+/// linearly (no hashing, no allocation) serves it; past 16 entries a hash
+/// index takes over.
+#[derive(Debug, Default)]
+pub struct MetaShareTable {
+    entries: smallvec::SmallVec<[(std::borrow::Cow<'static, str>, u32); 8]>,
+    index: Option<rustc_hash::FxHashMap<std::borrow::Cow<'static, str>, u32>>,
+}
+
+impl MetaShareTable {
+    /// The index of `name`, when announced.
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<&u32> {
+        match &self.index {
+            Some(m) => m.get(name),
+            None => self
+                .entries
+                .iter()
+                .find(|(n, _)| std::ptr::eq(n.as_ref(), name) || n.as_ref() == name)
+                .map(|(_, i)| i),
+        }
+    }
+
+    /// How many types were announced.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether none was.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Records `name` with index `idx`.
+    pub fn insert(&mut self, name: std::borrow::Cow<'static, str>, idx: u32) {
+        if let Some(m) = &mut self.index {
+            m.insert(name.clone(), idx);
+        } else if self.entries.len() >= 16 {
+            let mut m: rustc_hash::FxHashMap<_, _> = self.entries.iter().cloned().collect();
+            m.insert(name.clone(), idx);
+            self.index = Some(m);
+        }
+        self.entries.push((name, idx));
+    }
+}
 
 static NEXT_REGISTRY_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -239,4 +284,33 @@ pub fn compile_time_registrations() -> Vec<&'static TypeRegistration> {
         inventory::iter::<TypeRegistration>.into_iter().collect();
     all.sort_by_key(|r| r.name);
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MetaShareTable;
+    use std::borrow::Cow;
+
+    #[test]
+    fn meta_share_table_small_and_indexed() {
+        let names: Vec<String> = (0..40).map(|i| format!("ns.Type{i}")).collect();
+        let mut t = MetaShareTable::default();
+        assert!(t.is_empty());
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(t.get(n), None);
+            t.insert(Cow::Owned(n.clone()), i as u32);
+            assert_eq!(t.len(), i + 1);
+            // every name so far, by content (a different allocation), both
+            // below the 16 entries of the linear list and past it
+            for (j, m) in names[..=i].iter().enumerate() {
+                assert_eq!(t.get(&m.clone()), Some(&(j as u32)), "{m} after {i}");
+            }
+        }
+        assert_eq!(t.get("ns.Type40"), None);
+        // a &'static name is found by pointer or by content
+        let mut s = MetaShareTable::default();
+        s.insert(Cow::Borrowed("a.B"), 0);
+        assert_eq!(s.get("a.B"), Some(&0));
+        assert_eq!(s.get(&String::from("a.B")), Some(&0));
+    }
 }

@@ -167,13 +167,23 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
             }
         }
     });
-    let static_reads = order.iter().map(|&i| {
-        let l = &locals[i];
-        match prim_id(i) {
-            Some(id) => quote!(#l = ::core::option::Option::Some(__p::structs::read_prim(__ctx, #id)?);),
-            None => quote!(#l = ::core::option::Option::Some(__p::structs::read_field(__ctx, &__plans[#i])?);),
-        }
-    });
+    // the straight-line read builds the value directly, its fields in wire
+    // order (a struct literal evaluates its fields in the order written)
+    let static_inits = order
+        .iter()
+        .map(|&i| {
+            let fi = wire[i].ident;
+            let span = wire[i].ty.span();
+            match prim_id(i) {
+                Some(id) => quote_spanned!(span=> #fi: __p::structs::read_prim(__ctx, #id)?,),
+                None => quote_spanned!(span=> #fi: __p::structs::read_field(__ctx, &__plans[#i])?,),
+            }
+        })
+        .chain(fields.iter().filter(|f| f.attrs.skip).map(|f| {
+            let fi = f.ident;
+            quote!(#fi: ::core::default::Default::default(),)
+        }))
+        .collect::<Vec<_>>();
     let mut wi = 0usize;
     let inits = fields.iter().map(|f| {
         let fi = f.ident;
@@ -269,7 +279,7 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
                 match __p::structs::begin_read::<Self>(__ctx)? {
                     __p::ReadPlan::Consistent(__c) => {
                         if let ::core::option::Option::Some(__plans) = __c.static_plans::<#n_wire>(#static_guess) {
-                            #(#static_reads)*
+                            return ::core::result::Result::Ok(#ident { #(#static_inits)* });
                         } else {
                             for &__i in __c.layout.order.iter() {
                                 match __i {

@@ -372,8 +372,7 @@ pub fn begin_write<'r, T: ForyStruct>(
 
 /// Starts reading a struct body: checks the hash, or maps the remote TypeDef.
 pub fn begin_read<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<ReadPlan> {
-    let reg = ctx.reg.clone();
-    let compiled = compiled_of::<T>(&reg)?.clone();
+    let compiled = compiled_of::<T>(&ctx.reg)?.clone();
     if !ctx.config().compatible {
         let pos = ctx.reader().pos();
         let hash = ctx.reader().i32()?;
@@ -399,7 +398,7 @@ pub fn begin_read<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<ReadPlan> 
             &remote.def,
             &compiled.layout.decl,
             &compiled.plans,
-            reg.schema(),
+            ctx.reg.schema(),
         );
         let exact = fields.len() == compiled.layout.order.len()
             && fields

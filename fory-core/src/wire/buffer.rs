@@ -601,6 +601,57 @@ mod tests {
         v
     }
 
+    /// The textbook encoding the word-at-a-time writers must match.
+    fn reference(mut v: u64, max: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        while out.len() + 1 < max && v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+        out
+    }
+
+    fn interesting_u64() -> Vec<u64> {
+        let mut vals = vec![0, 1, u64::MAX];
+        for b in 0..64 {
+            let p = 1u64 << b;
+            vals.extend([p - 1, p, p + 1]);
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            vals.push(x >> (x % 64));
+        }
+        vals
+    }
+
+    #[test]
+    fn word_at_a_time_varints_match_the_reference() {
+        for v in interesting_u64() {
+            let v32 = v as u32;
+            // after other bytes, so the store lands mid-buffer; and with
+            // little spare capacity, so `reserve` has to grow
+            for prefix in [0usize, 3, 61] {
+                let mut buf = vec![0xaa; prefix];
+                buf.shrink_to_fit();
+                let mut wr = Writer::new(&mut buf);
+                wr.var_u32(v32);
+                wr.var_u64(v);
+                let mut want = vec![0xaa; prefix];
+                want.extend(reference(v32 as u64, 5));
+                want.extend(reference(v, 9));
+                assert_eq!(buf, want, "{v:#x}");
+                let mut r = Reader::new(&buf[prefix..]);
+                assert_eq!(r.var_u32().unwrap(), v32);
+                assert_eq!(r.var_u64().unwrap(), v);
+                assert_eq!(r.remaining(), 0);
+            }
+        }
+    }
+
     #[test]
     fn varint64_golden() {
         // 1 -> zigzag 2
