@@ -67,6 +67,30 @@ fn write_int_as(v: i128, id: TypeId, ctx: &mut WriteContext<'_, '_>) -> Result<(
     Ok(())
 }
 
+/// The elements of a dense array from its little-endian bytes (a trailing
+/// partial element is ignored; callers check the length first): one
+/// allocation and one copy, without zero-filling the vector first as
+/// `bytemuck::pod_collect_to_vec` does.
+#[cfg(target_endian = "little")]
+fn pod_vec_from_le_bytes<T: bytemuck::Pod>(bytes: &[u8]) -> Vec<T> {
+    let size = std::mem::size_of::<T>();
+    if size == 0 {
+        return Vec::new();
+    }
+    let n = bytes.len() / size;
+    let mut v = Vec::<T>::with_capacity(n);
+    // SAFETY: the vector owns room for `n` elements, `n * size` bytes, and
+    // `bytes` holds at least that many; the copy is bytewise, so neither
+    // side's alignment matters, and the regions cannot overlap (the vector
+    // was just allocated). `T: Pod` makes any bytes a valid `T`, so all `n`
+    // elements are initialised before `set_len`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr().cast::<u8>(), n * size);
+        v.set_len(n);
+    }
+    v
+}
+
 macro_rules! dense_fns {
     ($t:ty, $n:expr, |$b:ident| $from:expr, |$x:ident| $to:expr) => {
         fn write_dense(items: &[Self], w: &mut crate::wire::Writer<'_>) {
@@ -85,7 +109,7 @@ macro_rules! dense_fns {
             #[cfg(target_endian = "little")]
             {
                 // copies once into aligned storage, whatever the input alignment
-                bytemuck::pod_collect_to_vec(bytes)
+                pod_vec_from_le_bytes(bytes)
             }
             #[cfg(not(target_endian = "little"))]
             bytes
@@ -178,14 +202,20 @@ macro_rules! float_impl {
             );
         }
         impl Serialize for $t {
+            #[inline]
             fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
                 let $v = *self;
                 let mut $w = ctx.writer();
                 $write;
                 Ok(())
             }
+            #[inline(always)]
+            fn write_as<'a>(&'a self, _id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                self.write_body(ctx)
+            }
         }
         impl<'de> Deserialize<'de> for $t {
+            #[inline]
             fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
                 let $r = ctx.reader();
                 $read
@@ -240,12 +270,18 @@ impl ForyType for bool {
     }
 }
 impl Serialize for bool {
+    #[inline]
     fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
         ctx.writer().u8(*self as u8);
         Ok(())
     }
+    #[inline(always)]
+    fn write_as<'a>(&'a self, _id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        self.write_body(ctx)
+    }
 }
 impl<'de> Deserialize<'de> for bool {
+    #[inline]
     fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
         let pos = ctx.reader().pos();
         match ctx.reader().u8()? {
@@ -688,5 +724,27 @@ impl<'de, T: Deserialize<'de> + 'static> Deserialize<'de> for std::rc::Weak<T> {
     }
     fn from_null(_ctx: &ReadContext<'de>) -> Result<Self> {
         Ok(std::rc::Weak::new())
+    }
+}
+
+#[cfg(test)]
+mod dense_tests {
+    use super::*;
+
+    #[test]
+    fn pod_vec_from_unaligned_bytes() {
+        let vals: Vec<f64> = vec![1.5, -0.0, f64::MAX, 3.25];
+        let raw: Vec<u8> = vals.iter().flat_map(|v| v.to_le_bytes()).collect();
+        for offset in 0..8 {
+            // the same bytes at every alignment, with a partial tail
+            let mut buf = vec![0xeeu8; offset];
+            buf.extend_from_slice(&raw);
+            buf.push(0x11);
+            let got: Vec<f64> = pod_vec_from_le_bytes(&buf[offset..]);
+            assert_eq!(got, vals);
+            let ints: Vec<u32> = pod_vec_from_le_bytes(&buf[offset..offset + 9]);
+            assert_eq!(ints, vec![0, 0x3ff8_0000]);
+        }
+        assert!(pod_vec_from_le_bytes::<u64>(&[1, 2, 3]).is_empty());
     }
 }
