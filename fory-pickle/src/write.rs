@@ -37,9 +37,10 @@ pub struct DumpOptions {
     pub numpy: NumpyTarget,
     /// Deepest nesting written (default 100).
     pub max_depth: usize,
-    /// `MEMOIZE` each global and dtype on first use and `BINGET` it
-    /// afterwards, as CPython does (default on): a dict of many arrays
-    /// names `_frombuffer` and `numpy.dtype` once. Off, the stream has no
+    /// `MEMOIZE` each global (`numpy.dtype`, `_frombuffer`, ...) on first
+    /// use and `BINGET` it afterwards, as CPython does (default on): a dict
+    /// of many arrays names `_frombuffer` and `numpy.dtype` once. Each dtype
+    /// object is still built in place (a few bytes). Off, the stream has no
     /// memo at all (the hand-written form of the interop notes).
     pub memoize: bool,
 }
@@ -55,7 +56,7 @@ impl Default for DumpOptions {
 }
 
 impl DumpOptions {
-    /// Turns memoization of globals and dtypes on or off.
+    /// Turns memoization of globals on or off.
     pub fn memoize(mut self, on: bool) -> Self {
         self.memoize = on;
         self
