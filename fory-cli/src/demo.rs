@@ -152,7 +152,12 @@ pub fn run(dir: &Path, columns_n: usize, column_bytes: usize) -> Result<Report, 
     let mut maps = Vec::new();
     for k in 0..n_buffers {
         let file = File::open(dir.join(format!("frame.oob.{k}.bin"))).map_err(io)?;
-        // SAFETY: the file was written above by this process and is not modified while mapped.
+        // SAFETY: `Mmap::map` requires that nobody modifies or truncates the
+        // file while it is mapped (the map is read as `&[u8]`). This run
+        // wrote, flushed and closed the file just above and never writes it
+        // again; the map is owned by its `Bytes` in `maps`, which outlives
+        // every view of it (`back` borrows or shares it). Tested by
+        // tests/tests/demo.rs (not under Miri: Miri cannot map files).
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
         maps.push(Bytes::from_owner(map));
     }

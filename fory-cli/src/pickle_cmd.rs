@@ -57,9 +57,17 @@ pub fn map_file(p: &Path) -> Result<Bytes, String> {
     if len == 0 {
         return Ok(Bytes::new());
     }
-    // SAFETY: the file is only read; like any reader of a file, we rely on
-    // nobody truncating it while we run (a concurrent writer would change
-    // what we read, not memory safety of the map itself on this platform).
+    // SAFETY: `Mmap::map` is unsafe because the map is handed out as a
+    // `&[u8]` that is only immutable while nobody modifies or truncates the
+    // file: a write would change bytes behind a shared reference, and a
+    // truncation makes reads of the lost pages fault (SIGBUS). This process
+    // only reads the file, and the map lives inside the returned `Bytes` as
+    // long as any view of it does. That no other process changes an input
+    // file while this short-lived command runs is an assumption, not
+    // something a reader can enforce (the caveat of every mmap-based tool).
+    // Empty files are not mapped (above). Tested by
+    // tests/tests/pickle_cli.rs `map_file_maps_the_file` (not under Miri:
+    // Miri cannot map files).
     let map = unsafe { memmap2::Mmap::map(&f) }.map_err(|e| format!("{}: {e}", p.display()))?;
     Ok(Bytes::from_owner(map))
 }

@@ -83,6 +83,13 @@ impl PartialEq for NdArray<'_> {
 /// Implemented only here (the trait is sealed) for plain numeric types in
 /// which every bit pattern of `SIZE` bytes is a valid value, except `bool`,
 /// whose bytes [`Element::valid`] checks before any view is made.
+///
+/// An implementation promises what the two `unsafe` blocks of this module
+/// rely on: `size_of::<Self>() == SIZE`, no padding or uninitialized bytes
+/// (so `slice_bytes` may read a `&[Self]` as bytes), no interior
+/// mutability, and that every run of `SIZE` bytes for which `valid`
+/// returns `true` is a valid `Self` (so `typed_view` may reinterpret
+/// checked bytes with `align_to`).
 pub unsafe trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     /// The dtype kind.
     const KIND: Kind;
@@ -103,7 +110,10 @@ mod sealed {
 macro_rules! element {
     ($($t:ty => $kind:ident, $n:expr;)*) => {$(
         impl sealed::Sealed for $t {}
-        // SAFETY: a primitive number; every bit pattern is valid.
+        // SAFETY: a primitive integer or float: `size_of` is `$n` (the
+        // tests check it), no padding, no interior mutability, and every
+        // bit pattern is a valid value, so the default `valid` (always
+        // true) is right.
         unsafe impl Element for $t {
             const KIND: Kind = Kind::$kind;
             const SIZE: usize = $n;
@@ -130,7 +140,9 @@ element! {
 }
 
 impl sealed::Sealed for half::f16 {}
-// SAFETY: `half::f16` is `repr(transparent)` over `u16`; every bit pattern is valid.
+// SAFETY: `half::f16` is `#[repr(transparent)]` over `u16` (half 2.x):
+// two bytes, no padding, no interior mutability, and every bit pattern
+// (NaN payloads included) is a valid value.
 unsafe impl Element for half::f16 {
     const KIND: Kind = Kind::Float;
     const SIZE: usize = 2;
@@ -140,7 +152,11 @@ unsafe impl Element for half::f16 {
 }
 
 impl sealed::Sealed for bool {}
-// SAFETY: one byte; views are only made after `valid` checked every byte is 0 or 1.
+// SAFETY: `bool` is one byte without padding, and reading it as a byte
+// (`slice_bytes`) is always fine. Only 0 and 1 are valid `bool`s, so
+// `valid` rejects every other byte, and `typed_view` calls it on the whole
+// region before reinterpreting bytes as `bool`s (`to_vec` goes through
+// `from_ne`, which reads a byte and reinterprets nothing).
 unsafe impl Element for bool {
     const KIND: Kind = Kind::Bool;
     const SIZE: usize = 1;
@@ -164,8 +180,12 @@ fn check_element<T: Element>(dtype: Dtype) -> Result<()> {
 
 /// `&[T]` as bytes.
 fn slice_bytes<T: Element>(data: &[T]) -> &[u8] {
-    // SAFETY: `T` is a plain numeric type without padding (sealed `Element`);
-    // the byte slice covers exactly the same memory and lifetime.
+    // SAFETY: the pointer comes from a valid `&[T]`, so it is non-null and
+    // its `size_of_val(data)` bytes (at most `isize::MAX`) are one live
+    // allocation, borrowed immutably for the returned lifetime. `u8` has
+    // alignment 1, and `Element` types have no padding or uninitialized
+    // bytes and no interior mutability, so every one of those bytes is an
+    // initialized `u8` that nothing changes while the borrow lasts.
     unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), std::mem::size_of_val(data)) }
 }
 
@@ -537,9 +557,12 @@ impl<'a> NdArray<'a> {
         if !T::valid(bytes) {
             return Err(Error::view("bool array holds bytes other than 0 and 1"));
         }
-        // SAFETY: `T` is a sealed plain numeric type for which every bit
-        // pattern is valid (bool: checked just above); `align_to` only puts
-        // properly aligned, whole elements in the middle part.
+        // SAFETY: `align_to` only puts whole, properly aligned `T`s inside
+        // `bytes` in the middle part, with `bytes`' lifetime; the caller
+        // must make sure those bytes are valid `T`s. For the sealed
+        // `Element` types every bit pattern is, except for `bool`, and the
+        // `valid` call above checked every byte of `bytes` (a superset of
+        // the middle part). `u8` has no interior mutability, nor does `T`.
         let (pre, mid, post) = unsafe { bytes.align_to::<T>() };
         if !pre.is_empty() || !post.is_empty() {
             return Err(Error::view(format!(
@@ -661,5 +684,318 @@ mod tests {
         let owned = NdArray::from_vec(vec![1i32, 2, 3, 4], &[2, 2], Order::F).unwrap();
         assert_eq!(owned.to_vec::<i32>().unwrap(), [1, 3, 2, 4]);
         assert_eq!(owned.as_slice_memory_order::<i32>().unwrap(), [1, 2, 3, 4]);
+    }
+
+    // The tests below exercise this module's `unsafe` code: `slice_bytes`
+    // (`from_raw_parts`), `typed_view` (`align_to`, aligned and not) and
+    // every `Element` impl. `.ci/miri.sh` runs them under Miri.
+
+    fn view_error(message: &str) -> Error {
+        Error::View {
+            message: message.to_string().into(),
+        }
+    }
+
+    fn not_aligned<T>() -> Error {
+        view_error(&format!(
+            "the data is not aligned for {}: use to_vec",
+            std::any::type_name::<T>()
+        ))
+    }
+
+    /// `payload` placed `prefix` bytes into 8-aligned memory (a `Vec<u64>`),
+    /// so the payload's address modulo 8 is exactly `prefix % 8`.
+    fn aligned_words(prefix: usize, payload: &[u8]) -> Vec<u64> {
+        let mut b = vec![0xaa; prefix];
+        b.extend_from_slice(payload);
+        b.resize(b.len().div_ceil(8) * 8, 0xaa);
+        b.chunks_exact(8)
+            .map(|c| u64::from_ne_bytes(c.try_into().unwrap()))
+            .collect()
+    }
+
+    /// One `Element` impl end to end: its constants, `slice_bytes`, `from_ne`,
+    /// and borrowed and owned views through `align_to` on aligned memory.
+    /// `ne` is `values` in native byte order, computed independently.
+    fn check_element<T: Element + PartialEq + std::fmt::Debug>(values: &[T], ne: &[u8]) {
+        assert_eq!(T::SIZE, std::mem::size_of::<T>());
+        assert_eq!(ne.len(), values.len() * T::SIZE);
+        // slice_bytes: the same memory, the native bytes
+        let b = slice_bytes(values);
+        assert_eq!(b.as_ptr(), values.as_ptr().cast::<u8>());
+        assert_eq!(b, ne);
+        assert!(T::valid(b));
+        for (v, e) in values.iter().zip(ne.chunks_exact(T::SIZE)) {
+            assert_eq!(T::from_ne(e), *v);
+        }
+        // a borrowed view: no copy
+        let a = NdArray::from_slice(values, &[values.len()], Order::C).unwrap();
+        assert_eq!((a.dtype().kind(), a.dtype().itemsize()), (T::KIND, T::SIZE));
+        assert_eq!(a.data().raw().unwrap().as_ptr(), b.as_ptr());
+        let v = a.as_slice::<T>().unwrap();
+        assert_eq!(v.as_ptr(), values.as_ptr());
+        assert_eq!(v, values);
+        let v = a.as_slice_memory_order::<T>().unwrap();
+        assert_eq!(v.as_ptr(), values.as_ptr());
+        assert_eq!(a.to_vec::<T>().unwrap(), values);
+        // an owned view: the Vec's own memory behind `Bytes` (VecOwner)
+        let owned = values.to_vec();
+        let p = owned.as_ptr();
+        let o = NdArray::from_vec(owned, &[values.len()], Order::C).unwrap();
+        assert_eq!(o.data().raw().unwrap(), ne);
+        let v = o.as_slice::<T>().unwrap();
+        assert_eq!(v.as_ptr(), p);
+        assert_eq!(v, values);
+        // and a clone shares it
+        let c = o.clone();
+        assert_eq!(c.as_slice::<T>().unwrap().as_ptr(), p);
+        drop(o);
+        assert_eq!(c.as_slice::<T>().unwrap(), values);
+        // empty arrays: empty views at the (dangling) slice pointer
+        let e = NdArray::from_slice::<T>(&[], &[0], Order::C).unwrap();
+        assert!(slice_bytes::<T>(&[]).is_empty());
+        assert_eq!(e.as_slice::<T>().unwrap(), &[] as &[T]);
+        assert_eq!(e.to_vec::<T>().unwrap(), Vec::<T>::new());
+    }
+
+    /// The `align_to` view of `values` (native bytes `ne`) at every offset
+    /// 0..8 into aligned memory: a view exactly at the aligned offsets,
+    /// an alignment error at the others, and `to_vec` copies everywhere.
+    fn check_alignment<T: Element + PartialEq + std::fmt::Debug>(values: &[T], ne: &[u8]) {
+        let dtype = Dtype::new(T::KIND, T::SIZE, crate::dtype::ByteOrder::NATIVE).unwrap();
+        let align = std::mem::align_of::<T>();
+        for prefix in 0..8 {
+            let words = aligned_words(prefix, ne);
+            let bytes = &slice_bytes(&words)[prefix..prefix + ne.len()];
+            assert_eq!(bytes, ne);
+            let a = NdArray::new(
+                dtype,
+                &[values.len()],
+                Order::C,
+                PickleBuffer::from_slice(bytes),
+            )
+            .unwrap();
+            if prefix % align == 0 {
+                let v = a.as_slice::<T>().unwrap();
+                assert_eq!(v.as_ptr().cast::<u8>(), bytes.as_ptr());
+                assert_eq!(v, values);
+                let v = a.as_slice_memory_order::<T>().unwrap();
+                assert_eq!(v.as_ptr().cast::<u8>(), bytes.as_ptr());
+            } else {
+                assert_eq!(a.as_slice::<T>().unwrap_err(), not_aligned::<T>());
+                assert_eq!(
+                    a.as_slice_memory_order::<T>().unwrap_err(),
+                    not_aligned::<T>()
+                );
+            }
+            assert_eq!(a.to_vec::<T>().unwrap(), values);
+            // the same through an offset into the whole buffer
+            let all = slice_bytes(&words);
+            let a = NdArray::from_parts(
+                dtype,
+                &[values.len()],
+                &[T::SIZE],
+                prefix,
+                PickleBuffer::from_slice(all),
+            )
+            .unwrap();
+            match a.as_slice::<T>() {
+                Ok(v) => {
+                    assert_eq!(prefix % align, 0);
+                    assert_eq!(v.as_ptr().cast::<u8>(), all[prefix..].as_ptr());
+                    assert_eq!(v, values);
+                }
+                Err(e) => {
+                    assert_ne!(prefix % align, 0);
+                    assert_eq!(e, not_aligned::<T>());
+                }
+            }
+            assert_eq!(a.to_vec::<T>().unwrap(), values);
+        }
+    }
+
+    macro_rules! check_numbers {
+        ($($t:ty: [$($v:expr),* $(,)?];)*) => {$({
+            let values: Vec<$t> = vec![$($v),*];
+            let ne: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
+            check_element(&values, &ne);
+            check_alignment(&values, &ne);
+        })*};
+    }
+
+    #[test]
+    fn every_element_type_views_without_copying() {
+        check_numbers! {
+            u8: [0, 1, 0x7f, 0x80, 0xff];
+            i8: [0, -1, i8::MIN, i8::MAX, 42];
+            u16: [0, 1, 0x1234, u16::MAX, 0x8000];
+            i16: [0, -1, i16::MIN, i16::MAX, -12345];
+            u32: [0, 1, 0x0102_0304, u32::MAX, 0xdead_beef];
+            i32: [0, -1, i32::MIN, i32::MAX, -7];
+            u64: [0, 1, 0x0102_0304_0506_0708, u64::MAX, 1 << 63];
+            i64: [0, -1, i64::MIN, i64::MAX, -7];
+            f32: [0.0, -0.0, 1.5, f32::MIN_POSITIVE, f32::NEG_INFINITY];
+            f64: [0.0, -0.0, 1.5, f64::MIN_POSITIVE, f64::INFINITY];
+        }
+        // half::f16: 1.5, -2, the smallest subnormal, the largest finite
+        let values = [
+            half::f16::from_f32(1.5),
+            half::f16::from_f32(-2.0),
+            half::f16::from_bits(0x0001),
+            half::f16::MAX,
+        ];
+        let ne: Vec<u8> = [0x3e00u16, 0xc000, 0x0001, 0x7bff]
+            .iter()
+            .flat_map(|b| b.to_ne_bytes())
+            .collect();
+        check_element(&values, &ne);
+        check_alignment(&values, &ne);
+        // bool (valid bytes only; see bool_views_accept_only_0_and_1)
+        let values = [false, true, true, false, true];
+        check_element(&values, &[0, 1, 1, 0, 1]);
+        check_alignment(&values, &[0, 1, 1, 0, 1]);
+    }
+
+    #[test]
+    fn f16_nan_payloads_and_byte_order() {
+        // a NaN payload survives the view bit for bit
+        let bits = [0x7e01u16, 0xfc01, 0x3c00];
+        let ne: Vec<u8> = bits.iter().flat_map(|b| b.to_ne_bytes()).collect();
+        let words = aligned_words(0, &ne); // a Vec<u8> need not be 2-aligned
+        let a = NdArray::new(
+            Dtype::parse("f2").unwrap(),
+            &[3],
+            Order::C,
+            PickleBuffer::from_slice(&slice_bytes(&words)[..6]),
+        )
+        .unwrap();
+        let v = a.as_slice::<half::f16>().unwrap();
+        assert_eq!(v.as_ptr().cast::<u8>(), a.data().raw().unwrap().as_ptr());
+        assert_eq!(v.iter().map(|h| h.to_bits()).collect::<Vec<_>>(), bits);
+        assert!(v[0].is_nan() && v[1].is_nan());
+        assert_eq!(v[2], half::f16::ONE);
+        // the other byte order: no view, a swapped copy
+        let other = if cfg!(target_endian = "little") {
+            ">f2"
+        } else {
+            "<f2"
+        };
+        let swapped: Vec<u8> = [0x3e00u16, 0xc000]
+            .iter()
+            .flat_map(|b| {
+                if cfg!(target_endian = "little") {
+                    b.to_be_bytes()
+                } else {
+                    b.to_le_bytes()
+                }
+            })
+            .collect();
+        let a = NdArray::new(
+            Dtype::parse(other).unwrap(),
+            &[2],
+            Order::C,
+            PickleBuffer::from_slice(&swapped),
+        )
+        .unwrap();
+        assert!(matches!(a.as_slice::<half::f16>(), Err(Error::View { .. })));
+        assert_eq!(
+            a.to_vec::<half::f16>().unwrap(),
+            [half::f16::from_f32(1.5), half::f16::from_f32(-2.0)]
+        );
+        // f16 is not u16 (same size, other kind)
+        assert!(a.to_vec::<u16>().is_err());
+    }
+
+    #[test]
+    fn bool_views_accept_only_0_and_1() {
+        let b1 = Dtype::parse("b1").unwrap();
+        let bad = view_error("bool array holds bytes other than 0 and 1");
+        assert!(bool::valid(&[0, 1, 1, 0]));
+        assert!(!bool::valid(&[0, 1, 2]));
+        assert!(<u8 as Element>::valid(&[2, 0xff]));
+        for byte in [2u8, 3, 0x7f, 0x80, 0xfe, 0xff] {
+            for at in 0..4 {
+                let mut data = [1u8, 0, 1, 0];
+                data[at] = byte;
+                for order in [Order::C, Order::F] {
+                    let a =
+                        NdArray::new(b1, &[2, 2], order, PickleBuffer::from_slice(&data)).unwrap();
+                    if order == Order::C {
+                        assert_eq!(a.as_slice::<bool>().unwrap_err(), bad);
+                    }
+                    assert_eq!(a.as_slice_memory_order::<bool>().unwrap_err(), bad);
+                    assert_eq!(a.to_vec::<bool>().unwrap_err(), bad);
+                    // the raw bytes stay readable (as bytes, not bools)
+                    if order == Order::C {
+                        assert_eq!(*a.to_c_bytes().unwrap(), data);
+                    }
+                }
+            }
+        }
+        // a view of valid bytes is the bytes
+        let data = [1u8, 0, 0, 1];
+        let a = NdArray::new(b1, &[2, 2], Order::F, PickleBuffer::from_slice(&data)).unwrap();
+        let v = a.as_slice_memory_order::<bool>().unwrap();
+        assert_eq!(v.as_ptr().cast::<u8>(), data.as_ptr());
+        assert_eq!(v, [true, false, false, true]);
+        assert_eq!(a.to_vec::<bool>().unwrap(), [true, false, false, true]);
+        // only the bytes of the elements count: the invalid bytes here sit
+        // outside a view's region and in the gaps of a strided array
+        let data = [7u8, 1, 0, 7, 1];
+        let a = NdArray::from_parts(b1, &[2], &[1], 1, PickleBuffer::from_slice(&data)).unwrap();
+        let v = a.as_slice::<bool>().unwrap();
+        assert_eq!(v.as_ptr().cast::<u8>(), data[1..].as_ptr());
+        assert_eq!(v, [true, false]);
+        let s = NdArray::from_parts(b1, &[2], &[3], 1, PickleBuffer::from_slice(&data)).unwrap();
+        assert_eq!(s.layout(), Layout::Strided);
+        assert_eq!(s.to_vec::<bool>().unwrap(), [true, true]);
+        assert!(matches!(s.as_slice::<bool>(), Err(Error::View { .. })));
+    }
+
+    #[test]
+    fn dense_layouts_view_in_memory_order() {
+        let v: Vec<f64> = (0..6).map(f64::from).collect();
+        let f = NdArray::from_slice(&v, &[2, 3], Order::F).unwrap();
+        assert!(matches!(f.as_slice::<f64>(), Err(Error::View { .. })));
+        let m = f.as_slice_memory_order::<f64>().unwrap();
+        assert_eq!(m.as_ptr(), v.as_ptr());
+        assert_eq!(m, v);
+        assert_eq!(f.to_vec::<f64>().unwrap(), [0.0, 2.0, 4.0, 1.0, 3.0, 5.0]);
+        let bytes = slice_bytes(&v);
+        let k = NdArray::permuted(
+            Dtype::parse("f8").unwrap(),
+            &[2, 3],
+            &[1, 0],
+            PickleBuffer::from_slice(bytes),
+        )
+        .unwrap();
+        let m = k.as_slice_memory_order::<f64>().unwrap();
+        assert_eq!(m.as_ptr(), v.as_ptr());
+        assert_eq!(k.to_vec::<f64>().unwrap(), [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+        // an owned F-ordered array: into_owned keeps the shared memory
+        let o = NdArray::from_vec(v.clone(), &[3, 2], Order::F).unwrap();
+        let p = o.as_slice_memory_order::<f64>().unwrap().as_ptr();
+        let o = o.into_owned();
+        assert_eq!(o.as_slice_memory_order::<f64>().unwrap().as_ptr(), p);
+        // a borrowed one is copied once, then views the copy
+        // (into a `Vec<u8>`-backed `Bytes`, so its alignment for `f64` is
+        // up to the allocator: Miri hands out arbitrarily aligned memory)
+        let b = NdArray::from_slice(&v, &[6], Order::C)
+            .unwrap()
+            .into_owned();
+        let copy = b.data().raw().unwrap();
+        assert_ne!(copy.as_ptr(), v.as_ptr().cast::<u8>());
+        assert_eq!(copy, slice_bytes(&v));
+        match b.as_slice::<f64>() {
+            Ok(c) => {
+                assert_eq!(c.as_ptr().cast::<u8>(), copy.as_ptr());
+                assert_eq!(c, v);
+            }
+            Err(e) => {
+                assert_ne!(copy.as_ptr().align_offset(8), 0);
+                assert_eq!(e, not_aligned::<f64>());
+            }
+        }
+        assert_eq!(b.to_vec::<f64>().unwrap(), v);
     }
 }

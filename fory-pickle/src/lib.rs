@@ -57,8 +57,10 @@
 #![cfg_attr(not(feature = "ndarray"), doc = "```ignore")]
 //! // bufs = []; pickle.dumps(np.arange(6.0).reshape(2, 3).T, protocol=5, buffer_callback=bufs.append)
 //! let stream = b"\x80\x05\x95m\x00\x00\x00\x00\x00\x00\x00\x8c\x13numpy._core.numeric\x94\x8c\x0b_frombuffer\x94\x93\x94(\x97\x8c\x05numpy\x94\x8c\x05dtype\x94\x93\x94\x8c\x02f8\x94\x89\x88\x87\x94R\x94(K\x03\x8c\x01<\x94NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t\x94bK\x03K\x02\x86\x94\x8c\x01F\x94t\x94R\x94.";
-//! let buffer: Vec<u8> = (0..6).flat_map(|i| f64::from(i).to_le_bytes()).collect();
-//! let buffers = [&buffer[..]];
+//! // (the buffer must be 8-aligned for an f64 view: a Vec<u8> need not be)
+//! let data: Vec<f64> = (0..6).map(f64::from).collect(); // little-endian host
+//! let buffer: &[u8] = bytemuck::cast_slice(&data);
+//! let buffers = [buffer];
 //! let value = fory_pickle::loads(stream, &buffers)?;
 //! let array = value.as_array().unwrap();
 //!
@@ -69,9 +71,10 @@
 //! assert!(array.as_array_view::<f32>().is_err()); // a typed error, not a panic
 //!
 //! // misaligned bytes: no view, but one copy works
-//! let mut shifted = vec![0u8; buffer.len() + 1];
-//! shifted[1..].copy_from_slice(&buffer);
-//! let buffers = [&shifted[1..]];
+//! let mut words = vec![0f64; 7];
+//! let shifted: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
+//! shifted[1..49].copy_from_slice(buffer);
+//! let buffers = [&shifted[1..49]];
 //! let value = fory_pickle::loads(stream, &buffers)?;
 //! let array = value.as_array().unwrap();
 //! assert!(matches!(

@@ -2,6 +2,7 @@
 //! memory maps, zero-copy, equal to the in-band round trip.
 
 #[test]
+#[cfg_attr(miri, ignore)] // memory-maps files (demo.rs), which Miri cannot do
 fn demo_round_trips_out_of_band_zero_copy() {
     let dir = std::env::temp_dir().join(format!("fory-demo-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

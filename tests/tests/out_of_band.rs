@@ -48,7 +48,12 @@ fn write_to_file_socket_and_vec_then_mmap() {
     objects[2].write_to(&mut in_vec).unwrap();
 
     let file = std::fs::File::open(&path).unwrap();
-    // SAFETY: the file is private to this test and not modified while mapped.
+    // SAFETY: `Mmap::map` requires that nobody modifies or truncates the
+    // file while it is mapped (the map is read as `&[u8]`). The file was
+    // written and closed above, in a directory named after this process,
+    // and nothing writes it again; `remove_dir_all` at the end only unlinks
+    // it, which leaves an existing mapping valid. (Not run under Miri, which
+    // cannot map files: the tests crate is not in .ci/miri.sh.)
     let map = unsafe { memmap2::Mmap::map(&file) }.unwrap();
     let shared = vec![
         Bytes::from_owner(map),

@@ -92,6 +92,35 @@ fn inspect_matches_pickletools() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `map_file`'s `unsafe` `Mmap::map` without Python: the bytes of the file,
+/// a page-aligned map (not a heap copy) that outlives the handle it came
+/// from, empty files not mapped, and errors that name the path.
+#[test]
+#[cfg_attr(miri, ignore)] // Miri cannot memory-map files
+fn map_file_maps_the_file() {
+    let dir = std::env::temp_dir().join(format!("fory-map-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data: Vec<u8> = (0..=255u8).cycle().take(3 * 4096 + 7).collect();
+    let path = dir.join("data.bin");
+    std::fs::write(&path, &data).unwrap();
+    let map = fory_cli::pickle_cmd::map_file(&path).unwrap();
+    assert_eq!(map, data);
+    assert_eq!(map.as_ptr() as usize % 4096, 0, "not a memory map");
+    let shared = map.slice(4096..);
+    drop(map);
+    assert_eq!(shared, data[4096..]);
+    let empty = dir.join("empty.bin");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(fory_cli::pickle_cmd::map_file(&empty).unwrap().is_empty());
+    let missing = dir.join("missing.bin");
+    let err = fory_cli::pickle_cmd::map_file(&missing).unwrap_err();
+    assert!(
+        err.starts_with(&format!("{}: ", missing.display())),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn to_fory_keeps_buffers_and_pyfory_reads_it() {
     let Some(py) = python() else { return };
