@@ -91,8 +91,8 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
         }
     }
 
-    pub(crate) fn finish(self) -> Vec<u8> {
-        self.out
+    pub(crate) fn finish(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
     }
 
     /// A writer appending to the stream.
@@ -286,7 +286,7 @@ impl<'de> ReadContext<'de> {
         self.cfg
     }
 
-    pub(crate) fn finish(self) -> Result<()> {
+    pub(crate) fn finish(&self) -> Result<()> {
         if self.r.remaining() != 0 {
             return Err(Error::TrailingBytes {
                 offset: self.r.pos(),

@@ -437,7 +437,7 @@ impl<'de> Reader<'de> {
     }
 
     /// LEB128 unsigned 32-bit (at most 5 bytes; bits beyond 32 are an error).
-    #[inline]
+    #[inline(always)]
     pub fn var_u32(&mut self) -> Result<u32> {
         // fast path: one-byte values, then a whole window without per-byte bounds checks
         if let Some(&b) = self.data.get(self.pos) {
@@ -601,7 +601,7 @@ mod tests {
         v
     }
 
-    /// The textbook encoding the word-at-a-time writers must match.
+    /// The textbook encoding the writers must match.
     fn reference(mut v: u64, max: usize) -> Vec<u8> {
         let mut out = Vec::new();
         while out.len() + 1 < max && v >= 0x80 {
@@ -629,7 +629,7 @@ mod tests {
     }
 
     #[test]
-    fn word_at_a_time_varints_match_the_reference() {
+    fn varints_match_the_reference() {
         for v in interesting_u64() {
             let v32 = v as u32;
             // after other bytes, so the store lands mid-buffer; and with
