@@ -18,44 +18,46 @@ pub struct CompiledStruct {
     pub plans: Vec<FieldPlan>,
     /// Whether the wire order derived code guessed at compile time is the
     /// real one (decided on first use).
-    static_order: OnceLock<bool>,
+    static_order: OnceLock<(bool, u64)>,
 }
 
 impl CompiledStruct {
     /// Whether derived code took its straight-line path (`None` before the
     /// first use). See [`CompiledStruct::static_plans`].
     pub fn static_order_used(&self) -> Option<bool> {
-        self.static_order.get().copied()
+        self.static_order.get().map(|&(ok, _)| ok)
     }
 
-    /// The field plans as an array, when the guess derived code made at
-    /// compile time holds: `order` (the wire order) is the layout's order
-    /// and every `(field, type id)` of `prims` is a non-nullable primitive
-    /// written with that type id. Derived code then reads and writes the
-    /// fields in straight lines, the primitives without a plan. `None` sends
-    /// it to its field loop. The comparison runs once per struct and registry.
+    /// The field plans as an array, when the wire order derived code
+    /// guessed at compile time (`order`) is the layout's order; derived code
+    /// then reads and writes the fields in straight lines. With them a mask:
+    /// bit `i` is set when field `i`, listed in `simple` with a wire type id,
+    /// really is a leaf written without framing (no null or ref flag, no type
+    /// meta) with that id, so the code skips its plan. `None` sends derived
+    /// code to its field loop. Decided once per struct and registry.
     #[inline]
     pub fn static_plans<const N: usize>(
         &self,
         order: &[usize; N],
-        prims: &[(usize, u8)],
-    ) -> Option<&[FieldPlan; N]> {
-        let ok = *self.static_order.get_or_init(|| {
-            self.layout.order.as_slice() == order.as_slice()
-                && prims.iter().all(|&(i, id)| {
-                    self.plans.get(i).is_some_and(|p| {
-                        p.primitive
-                            && !p.nullable
-                            && !p.runtime_ref
-                            && !p.dynamic
-                            && p.wire_id == id
-                    })
+        simple: &[(usize, u8)],
+    ) -> Option<(&[FieldPlan; N], u64)> {
+        let (ok, mask) = *self.static_order.get_or_init(|| {
+            let ok = self.layout.order.as_slice() == order.as_slice();
+            let mask = simple
+                .iter()
+                .filter(|&&(i, id)| {
+                    i < 64
+                        && self.plans.get(i).is_some_and(|p| {
+                            !p.nullable && !p.runtime_ref && !p.dynamic && p.wire_id == id
+                        })
                 })
+                .fold(0u64, |m, &(i, _)| m | 1 << i);
+            (ok, mask)
         });
         if !ok {
             return None;
         }
-        self.plans.as_slice().try_into().ok()
+        Some((self.plans.as_slice().try_into().ok()?, mask))
     }
 
     /// How the struct is registered.

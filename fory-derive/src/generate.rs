@@ -145,23 +145,29 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
     // the straight-line code, in the wire order guessed at compile time
     let order = crate::order::wire_order(&wire);
     let n_wire = wire.len();
-    // non-nullable primitives, as guessed: (field, wire type id)
-    let prims: Vec<(usize, u8)> = wire
+    // fields written without framing, as guessed: (field, wire type id);
+    // the runtime confirms each one (bit `i` of `__simple`), the others
+    // (and any past the 64th) go through their plan
+    let simple: Vec<(usize, u8)> = wire
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| match crate::order::primitive(f) {
-            Some((id, false)) => Some((i, id)),
-            _ => None,
-        })
+        .filter_map(|(i, f)| crate::order::simple(f).map(|id| (i, id)))
+        .filter(|&(i, _)| i < 64)
         .collect();
-    let prim_id = |i: usize| prims.iter().find(|p| p.0 == i).map(|p| p.1);
-    let prim_pairs = prims.iter().map(|(i, id)| quote!((#i, #id)));
-    let static_guess = quote!(&[#(#order),*], &[#(#prim_pairs),*]);
+    let simple_id = |i: usize| simple.iter().find(|p| p.0 == i).map(|p| p.1);
+    let simple_pairs = simple.iter().map(|(i, id)| quote!((#i, #id)));
+    let static_guess = quote!(&[#(#order),*], &[#(#simple_pairs),*]);
     let static_writes = order.iter().map(|&i| {
         let fi = wire[i].ident;
         let span = wire[i].ty.span();
-        match prim_id(i) {
-            Some(id) => quote_spanned!(span=> __p::structs::write_prim(&self.#fi, #id, __ctx)?;),
+        match simple_id(i) {
+            Some(id) => quote_spanned! {span=>
+                if __simple & (1u64 << #i) != 0 {
+                    __p::structs::write_prim(&self.#fi, #id, __ctx)?;
+                } else {
+                    __p::structs::write_field(&self.#fi, &__plans[#i], __ctx)?;
+                }
+            },
             None => {
                 quote_spanned!(span=> __p::structs::write_field(&self.#fi, &__plans[#i], __ctx)?;)
             }
@@ -174,8 +180,14 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
         .map(|&i| {
             let fi = wire[i].ident;
             let span = wire[i].ty.span();
-            match prim_id(i) {
-                Some(id) => quote_spanned!(span=> #fi: __p::structs::read_prim(__ctx, #id)?,),
+            match simple_id(i) {
+                Some(id) => quote_spanned! {span=>
+                    #fi: if __simple & (1u64 << #i) != 0 {
+                        __p::structs::read_prim(__ctx, #id)?
+                    } else {
+                        __p::structs::read_field(__ctx, &__plans[#i])?
+                    },
+                },
                 None => quote_spanned!(span=> #fi: __p::structs::read_field(__ctx, &__plans[#i])?,),
             }
         })
@@ -253,7 +265,7 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
             }
             fn write_body<'__fory_a>(&'__fory_a self, __ctx: &mut __p::WriteContext<'__fory_a, '_>) -> __p::Result<()> {
                 let __c = __p::structs::begin_write::<Self>(__ctx)?;
-                if let ::core::option::Option::Some(__plans) = __c.static_plans::<#n_wire>(#static_guess) {
+                if let ::core::option::Option::Some((__plans, __simple)) = __c.static_plans::<#n_wire>(#static_guess) {
                     #(#static_writes)*
                 } else {
                     for &__i in __c.layout.order.iter() {
@@ -278,7 +290,7 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
                 #(#local_decls)*
                 match __p::structs::begin_read::<Self>(__ctx)? {
                     __p::ReadPlan::Consistent(__c) => {
-                        if let ::core::option::Option::Some(__plans) = __c.static_plans::<#n_wire>(#static_guess) {
+                        if let ::core::option::Option::Some((__plans, __simple)) = __c.static_plans::<#n_wire>(#static_guess) {
                             return ::core::result::Result::Ok(#ident { #(#static_inits)* });
                         } else {
                             for &__i in __c.layout.order.iter() {

@@ -34,6 +34,7 @@ mod tid {
     pub const TAGGED_UINT64: u8 = 15;
     pub const FLOAT32: u8 = 19;
     pub const FLOAT64: u8 = 20;
+    pub const STRING: u8 = 21;
 }
 
 /// The default type id of a primitive Rust type name.
@@ -212,4 +213,31 @@ pub fn wire_order(fields: &[&Field<'_>]) -> Vec<usize> {
         .map(|(i, _)| i)
         .chain(others)
         .collect()
+}
+
+/// A field the generated code can write and read without framing, by its
+/// wire type id: a non-nullable primitive, or a plain `String` (no flag, no
+/// type meta: a leaf). The runtime confirms each against the field's plan.
+pub fn simple(f: &Field<'_>) -> Option<u8> {
+    match primitive(f) {
+        Some((id, false)) => return Some(id),
+        Some((_, true)) => return None,
+        None => {}
+    }
+    if f.attrs.nullable || f.attrs.track_ref || f.attrs.list || f.attrs.array || f.attrs.bytes {
+        return None;
+    }
+    let syn::Type::Path(p) = f.ty else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    let plain = p.qself.is_none()
+        && matches!(last.arguments, syn::PathArguments::None)
+        && (p.path.segments.len() == 1
+            || p.path
+                .segments
+                .iter()
+                .take(p.path.segments.len() - 1)
+                .all(|s| matches!(s.ident.to_string().as_str(), "std" | "alloc" | "string")));
+    (plain && last.ident == "String").then_some(tid::STRING)
 }
