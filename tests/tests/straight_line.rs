@@ -89,8 +89,13 @@ fn mixed() -> Mixed {
 }
 
 fn fory(compatible: bool) -> Fory {
+    fory_with(compatible, false)
+}
+
+fn fory_with(compatible: bool, ref_tracking: bool) -> Fory {
     Fory::builder()
         .compatible(compatible)
+        .ref_tracking(ref_tracking)
         .register_enum::<Color>()
         .unwrap()
         .register_struct::<Inner>()
@@ -124,6 +129,21 @@ fn ordinary_structs_take_the_straight_line_in_both_modes() {
                 "{name}, compatible={compatible}"
             );
         }
+    }
+}
+
+#[test]
+fn ref_tracking_keeps_the_straight_line() {
+    // strings and nested structs carry ref flags then: those fields go
+    // through their plans, the rest stays straight
+    for compatible in [false, true] {
+        let f = fory_with(compatible, true);
+        let v = mixed();
+        let b = f.serialize(&v).unwrap();
+        assert_eq!(f.deserialize::<Mixed>(&b).unwrap(), v);
+        assert_eq!(f.straight_line("sl.Mixed"), Some(true));
+        // and the value reads back through the Value decoder too
+        assert!(f.deserialize_value(&b).is_ok());
     }
 }
 
