@@ -18,6 +18,7 @@ pub const UTF16: u64 = 1;
 pub const UTF8: u64 = 2;
 
 /// Writes a string body.
+#[inline]
 pub fn write_string(w: &mut Writer<'_>, s: &str) {
     let bytes = s.as_bytes();
     if bytes.is_ascii() {
@@ -25,6 +26,13 @@ pub fn write_string(w: &mut Writer<'_>, s: &str) {
         w.bytes(bytes);
         return;
     }
+    write_non_ascii(w, s);
+}
+
+/// The rarer codings, out of line so the ASCII path stays small.
+#[inline(never)]
+fn write_non_ascii(w: &mut Writer<'_>, s: &str) {
+    let bytes = s.as_bytes();
     // Nothing at or above 0xC4 means every char is below U+0100 (lead bytes
     // 0xC2/0xC3 and continuation bytes only): Latin-1.
     if !bytes.iter().any(|&b| b >= 0xC4) {
