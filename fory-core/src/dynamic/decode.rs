@@ -1021,17 +1021,7 @@ impl<'de, 's> Decoder<'de, 's> {
 
 /// Wire types equal up to enum/struct registration kinds and flags.
 fn wire_eq(a: &WireType, b: &WireType) -> bool {
-    fn norm(id: u32) -> u32 {
-        match id as u8 {
-            tid::NAMED_ENUM => tid::ENUM as u32,
-            tid::STRUCT
-            | tid::NAMED_STRUCT
-            | tid::COMPATIBLE_STRUCT
-            | tid::NAMED_COMPATIBLE_STRUCT => tid::STRUCT as u32,
-            _ => id,
-        }
-    }
-    norm(a.type_id) == norm(b.type_id)
+    tid::registration_kind(a.type_id) == tid::registration_kind(b.type_id)
         && a.children.len() == b.children.len()
         && a.children
             .iter()

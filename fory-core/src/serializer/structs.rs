@@ -419,16 +419,11 @@ pub fn begin_read<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<ReadPlan> 
 fn same_kind(schema: &crate::Schema, remote: &WireType, local: &crate::schema::FieldDecl) -> bool {
     fn norm(id: u32) -> u32 {
         match id as u8 {
-            tid::NAMED_ENUM => tid::ENUM as u32,
-            tid::STRUCT
-            | tid::NAMED_STRUCT
-            | tid::COMPATIBLE_STRUCT
-            | tid::NAMED_COMPATIBLE_STRUCT => tid::STRUCT as u32,
             // integer encodings convert losslessly (values are range-checked on read)
             tid::INT8..=tid::TAGGED_UINT64 => tid::INT64 as u32,
             // sequences read into each other's Rust types
             tid::SET => tid::LIST as u32,
-            _ => id,
+            _ => tid::registration_kind(id),
         }
     }
     /// The element type of a dense array, as a LIST element would carry it.

@@ -133,6 +133,17 @@ type_ids! {
     FLOAT64_ARRAY = 56, "FLOAT64_ARRAY";
 }
 
+/// The kind of a user type id, whatever its registration: `NAMED_ENUM`
+/// becomes `ENUM`, the four struct ids become `STRUCT`; other ids are
+/// returned as they are. For comparing TypeDef field types.
+pub fn registration_kind(id: u32) -> u32 {
+    match id as u8 {
+        NAMED_ENUM => ENUM as u32,
+        STRUCT | NAMED_STRUCT | COMPATIBLE_STRUCT | NAMED_COMPATIBLE_STRUCT => STRUCT as u32,
+        _ => id,
+    }
+}
+
 /// True for the integer type ids whose body is variable-length ("compressed"
 /// in the field-ordering rules).
 pub fn is_compressed_int(id: TypeId) -> bool {
