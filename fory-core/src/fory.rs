@@ -146,11 +146,18 @@ impl Fory {
         ForyBuilder::default()
     }
 
+    #[inline(always)]
     fn check(&self) -> Result<()> {
         match &self.broken {
-            Some(e) => Err(e.clone()),
+            Some(e) => Err(Self::broken_error(e)),
             None => Ok(()),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn broken_error(e: &Error) -> Error {
+        e.clone()
     }
 
     /// The wire settings.
@@ -244,7 +251,7 @@ impl Fory {
     /// Serializes a typed value, appending to `out`.
     pub fn serialize_into<T: Serialize>(&self, value: &T, out: &mut Vec<u8>) -> Result<()> {
         self.check()?;
-        let mut ctx = WriteContext::new(std::mem::take(out), self.cfg, &self.reg, None);
+        let mut ctx = WriteContext::new(std::mem::take(out), &self.cfg, &self.reg, None);
         ctx.writer().u8(header::XLANG);
         write_full(value, &mut ctx)?;
         *out = ctx.finish();
@@ -260,21 +267,21 @@ impl Fory {
     ) -> Result<Vec<u8>> {
         self.check()?;
         let cb: &mut dyn FnMut(BufferObject<'a>) -> Placement = &mut callback;
-        let mut ctx = WriteContext::new(Vec::new(), self.cfg, &self.reg, Some(cb));
+        let mut ctx = WriteContext::new(Vec::new(), &self.cfg, &self.reg, Some(cb));
         ctx.writer().u8(header::XLANG | header::OUT_OF_BAND);
         write_full(value, &mut ctx)?;
         Ok(ctx.finish())
     }
 
     /// Deserializes a typed value from a stream written without a callback.
-    pub fn deserialize<'de, T: Deserialize<'de>>(&self, data: &'de [u8]) -> Result<T> {
+    pub fn deserialize<'de, T: Deserialize<'de>>(&'de self, data: &'de [u8]) -> Result<T> {
         self.deserialize_inner(data, None, &[])
     }
 
     /// Deserializes a typed value, consuming out-of-band `buffers` in order.
     /// Borrowed fields (`&[u8]`, `Cow<[u8]>`) point into the buffers.
     pub fn deserialize_with_buffers<'de, T: Deserialize<'de>, B: AsRef<[u8]>>(
-        &self,
+        &'de self,
         data: &'de [u8],
         buffers: &'de [B],
     ) -> Result<T> {
@@ -285,7 +292,7 @@ impl Fory {
     /// Like [`Fory::deserialize_with_buffers`] with `Bytes` buffers: `Bytes`
     /// fields share them (reference-counted, no copy); borrowed fields point into them.
     pub fn deserialize_with_shared_buffers<'de, T: Deserialize<'de>>(
-        &self,
+        &'de self,
         data: &'de [u8],
         buffers: &'de [Bytes],
     ) -> Result<T> {
@@ -294,7 +301,7 @@ impl Fory {
     }
 
     fn deserialize_inner<'de, T: Deserialize<'de>>(
-        &self,
+        &'de self,
         data: &'de [u8],
         buffers: Option<Vec<&'de [u8]>>,
         shared: &'de [Bytes],
@@ -341,7 +348,7 @@ impl Fory {
             oob,
             buffers.unwrap_or_default(),
             shared,
-            self.reg.clone(),
+            &self.reg,
         );
         let v = read_full::<T>(&mut ctx)?;
         ctx.finish()?;

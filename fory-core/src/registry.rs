@@ -114,6 +114,16 @@ impl MetaShareTable {
     }
 }
 
+/// A registered unit enum, as its type meta is written: the registration,
+/// and for a named enum in compatible mode its TypeDef, encoded once.
+#[derive(Debug)]
+pub struct CompiledEnum {
+    /// How the enum is registered.
+    pub registration: crate::schema::Registration,
+    /// The TypeDef bytes of a named enum (compatible mode), else empty.
+    pub typedef: Vec<u8>,
+}
+
 static NEXT_REGISTRY_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Schema plus compiled struct layouts, and a cache of the TypeDefs seen in
@@ -124,6 +134,8 @@ pub struct Registry {
     schema: Schema,
     compiled: Vec<Arc<CompiledStruct>>,
     index: rustc_hash::FxHashMap<String, usize>,
+    enums: Vec<CompiledEnum>,
+    enum_index: rustc_hash::FxHashMap<String, usize>,
     typedefs: Mutex<rustc_hash::FxHashMap<u64, Arc<crate::serializer::structs::RemoteStruct>>>,
 }
 
@@ -158,7 +170,27 @@ impl Registry {
     pub fn new(schema: Schema, cfg: Config) -> Result<Registry> {
         let mut compiled = Vec::new();
         let mut index = rustc_hash::FxHashMap::default();
+        let mut enums = Vec::new();
+        let mut enum_index = rustc_hash::FxHashMap::default();
         for t in schema.types() {
+            if let TypeDecl::Enum(e) = &**t {
+                let typedef = match (&e.registration, cfg.compatible) {
+                    (crate::schema::Registration::Name { .. }, true) => {
+                        crate::wire::typedef::TypeDef {
+                            kind: crate::wire::typedef::TypeDefKind::Other(1),
+                            registration: e.registration.clone(),
+                            fields: vec![],
+                        }
+                        .encode()?
+                    }
+                    _ => Vec::new(),
+                };
+                enum_index.insert(e.name.clone(), enums.len());
+                enums.push(CompiledEnum {
+                    registration: e.registration.clone(),
+                    typedef,
+                });
+            }
             if let TypeDecl::Struct(s) = &**t {
                 let decl = Arc::new(s.clone());
                 let layout =
@@ -177,7 +209,7 @@ impl Registry {
                 }));
             }
         }
-        if compiled.len() >= 1 << INDEX_BITS {
+        if compiled.len().max(enums.len()) >= 1 << INDEX_BITS {
             return Err(Error::schema("too many struct types in one registry"));
         }
         Ok(Registry {
@@ -185,6 +217,8 @@ impl Registry {
             schema,
             compiled,
             index,
+            enums,
+            enum_index,
             typedefs: Mutex::new(rustc_hash::FxHashMap::default()),
         })
     }
@@ -233,6 +267,45 @@ impl Registry {
             .packed
             .store((self.id << INDEX_BITS) | i as u64, Ordering::Relaxed);
         Ok(&self.compiled[i])
+    }
+
+    /// The registered enum `name`, remembered in `cache` for this registry.
+    #[inline]
+    pub fn enum_cached(&self, cache: &TypeCache, name: &str) -> Result<&CompiledEnum> {
+        let packed = cache.packed.load(Ordering::Relaxed);
+        if packed >> INDEX_BITS == self.id {
+            let i = (packed & ((1 << INDEX_BITS) - 1)) as usize;
+            if let Some(e) = self.enums.get(i) {
+                return Ok(e);
+            }
+        }
+        self.enum_miss(cache, name)
+    }
+
+    /// The registered enum `name`.
+    pub fn enum_named(&self, name: &str) -> Result<&CompiledEnum> {
+        self.enum_index
+            .get(name)
+            .map(|&i| &self.enums[i])
+            .ok_or_else(|| {
+                Error::encode(format!(
+                    "enum {name} is not registered with this Fory instance"
+                ))
+            })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn enum_miss(&self, cache: &TypeCache, name: &str) -> Result<&CompiledEnum> {
+        let i = *self.enum_index.get(name).ok_or_else(|| {
+            Error::encode(format!(
+                "enum {name} is not registered with this Fory instance"
+            ))
+        })?;
+        cache
+            .packed
+            .store((self.id << INDEX_BITS) | i as u64, Ordering::Relaxed);
+        Ok(&self.enums[i])
     }
 
     /// A TypeDef seen before (by its 8-byte header), if any.

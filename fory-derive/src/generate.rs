@@ -157,44 +157,75 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
     let simple_id = |i: usize| simple.iter().find(|p| p.0 == i).map(|p| p.1);
     let simple_pairs = simple.iter().map(|(i, id)| quote!((#i, #id)));
     let static_guess = quote!(&[#(#order),*], &[#(#simple_pairs),*]);
-    let static_writes = order.iter().map(|&i| {
+    // the straight-line path runs when the runtime confirms every guessed leaf
+    let full_mask: u64 = simple.iter().fold(0, |m, &(i, _)| m | 1u64 << i);
+    let (g_de0, de0, _) = de_generics(c.generics);
+    let _ = g_de0;
+    // consecutive leaves share one writer (its length stays in a register)
+    let mut static_writes = Vec::new();
+    let mut run = Vec::new();
+    let flush = |run: &mut Vec<TokenStream>, out: &mut Vec<TokenStream>| {
+        if !run.is_empty() {
+            let r = std::mem::take(run);
+            out.push(quote!({
+                let mut __w = __ctx.writer();
+                #(#r)*
+            }));
+        }
+    };
+    for &i in &order {
         let fi = wire[i].ident;
         let span = wire[i].ty.span();
         match simple_id(i) {
-            Some(id) => quote_spanned! {span=>
-                if __simple & (1u64 << #i) != 0 {
-                    __p::structs::write_prim(&self.#fi, #id, __ctx)?;
-                } else {
-                    __p::structs::write_field(&self.#fi, &__plans[#i], __ctx)?;
-                }
-            },
+            Some(id) => run.push(quote_spanned! {span=>
+                __p::Serialize::write_leaf(&self.#fi, #id, &mut __w)?;
+            }),
             None => {
-                quote_spanned!(span=> __p::structs::write_field(&self.#fi, &__plans[#i], __ctx)?;)
+                flush(&mut run, &mut static_writes);
+                static_writes.push(quote_spanned!(span=> __p::structs::write_field(&self.#fi, &__plans[#i], __ctx)?;));
             }
         }
-    });
-    // the straight-line read builds the value directly, its fields in wire
-    // order (a struct literal evaluates its fields in the order written)
-    let static_inits = order
+    }
+    flush(&mut run, &mut static_writes);
+    // the straight-line read: locals in wire order, then the value; leaves
+    // in a row read through one reader borrow
+    let mut static_reads = Vec::new();
+    let mut in_run = false;
+    for &i in &order {
+        let ty = wire[i].ty;
+        let l = &locals[i];
+        let span = ty.span();
+        match simple_id(i) {
+            Some(id) => {
+                if !in_run {
+                    static_reads.push(quote!(let __r = __ctx.reader();));
+                    in_run = true;
+                }
+                static_reads.push(quote_spanned! {span=>
+                    let #l: #ty = <#ty as __p::Deserialize<#de0>>::read_leaf(__r, #id)?;
+                });
+            }
+            None => {
+                in_run = false;
+                static_reads.push(quote_spanned! {span=>
+                    let #l: #ty = __p::structs::read_field(__ctx, &__plans[#i])?;
+                });
+            }
+        }
+    }
+    let mut wi = 0usize;
+    let static_inits = fields
         .iter()
-        .map(|&i| {
-            let fi = wire[i].ident;
-            let span = wire[i].ty.span();
-            match simple_id(i) {
-                Some(id) => quote_spanned! {span=>
-                    #fi: if __simple & (1u64 << #i) != 0 {
-                        __p::structs::read_prim(__ctx, #id)?
-                    } else {
-                        __p::structs::read_field(__ctx, &__plans[#i])?
-                    },
-                },
-                None => quote_spanned!(span=> #fi: __p::structs::read_field(__ctx, &__plans[#i])?,),
+        .map(|f| {
+            let fi = f.ident;
+            if f.attrs.skip {
+                quote!(#fi: ::core::default::Default::default(),)
+            } else {
+                let l = &locals[wi];
+                wi += 1;
+                quote!(#fi: #l,)
             }
         })
-        .chain(fields.iter().filter(|f| f.attrs.skip).map(|f| {
-            let fi = f.ident;
-            quote!(#fi: ::core::default::Default::default(),)
-        }))
         .collect::<Vec<_>>();
     let mut wi = 0usize;
     let inits = fields.iter().map(|f| {
@@ -265,7 +296,7 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
             }
             fn write_body<'__fory_a>(&'__fory_a self, __ctx: &mut __p::WriteContext<'__fory_a, '_>) -> __p::Result<()> {
                 let __c = __p::structs::begin_write::<Self>(__ctx)?;
-                if let ::core::option::Option::Some((__plans, __simple)) = __c.static_plans::<#n_wire>(#static_guess) {
+                if let ::core::option::Option::Some((__plans, #full_mask)) = __c.static_plans::<#n_wire>(#static_guess) {
                     #(#static_writes)*
                 } else {
                     for &__i in __c.layout.order.iter() {
@@ -287,12 +318,17 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
                 __p::structs::read_struct_meta::<Self>(__ctx)
             }
             fn read_body(__ctx: &mut __p::ReadContext<#de>, _: __p::TypeId) -> __p::Result<Self> {
+                let __plan = __p::structs::begin_read::<Self>(__ctx)?;
+                if let __p::ReadPlan::Consistent(__c) = &__plan {
+                    if let ::core::option::Option::Some((__plans, #full_mask)) = __c.static_plans::<#n_wire>(#static_guess) {
+                        #(#static_reads)*
+                        return ::core::result::Result::Ok(#ident { #(#static_inits)* });
+                    }
+                }
                 #(#local_decls)*
-                match __p::structs::begin_read::<Self>(__ctx)? {
+                match __plan {
                     __p::ReadPlan::Consistent(__c) => {
-                        if let ::core::option::Option::Some((__plans, __simple)) = __c.static_plans::<#n_wire>(#static_guess) {
-                            return ::core::result::Result::Ok(#ident { #(#static_inits)* });
-                        } else {
+                        {
                             for &__i in __c.layout.order.iter() {
                                 match __i {
                                     #(#consistent_reads)*
@@ -346,6 +382,10 @@ fn gen_enum(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
 
         impl #impl_generics __p::ForyEnum for #ident #ty_generics #where_clause {
             const NAME: &'static str = #name;
+            fn type_cache() -> ::core::option::Option<&'static __p::TypeCache> {
+                static __CACHE: __p::TypeCache = __p::TypeCache::new();
+                ::core::option::Option::Some(&__CACHE)
+            }
             fn decl() -> __p::EnumDecl {
                 __p::EnumDecl {
                     name: ::std::string::String::from(<Self as __p::ForyEnum>::NAME),

@@ -15,7 +15,7 @@ use ndarray::{
 use proptest::prelude::*;
 
 fn read<'de, T: Deserialize<'de>>(
-    fory: &Fory,
+    fory: &'de Fory,
     stream: &'de [u8],
     bufs: &'de [Vec<u8>],
     place: Place,

@@ -567,9 +567,11 @@ macro_rules! tuple_impl {
                 if track {
                     header |= lh::TRACKING_REF;
                 }
-                let mut w = ctx.writer();
-                w.var_u32($n);
-                w.u8(header);
+                {
+                    let mut w = ctx.writer();
+                    w.var_u32($n);
+                    w.u8(header);
+                }
                 ctx.enter()?;
                 $(
                     if (track || has_null) && !self.$idx.write_flag(ctx)? {

@@ -17,8 +17,7 @@ fn is_int(id: TypeId) -> bool {
 }
 
 /// Reads any integer encoding as i128.
-fn read_any_int(ctx: &mut ReadContext<'_>, id: TypeId) -> Result<i128> {
-    let r = ctx.reader();
+fn read_any_int(r: &mut crate::wire::Reader<'_>, id: TypeId) -> Result<i128> {
     Ok(match id {
         tid::INT8 => r.i8()? as i128,
         tid::INT16 => r.i16()? as i128,
@@ -39,14 +38,13 @@ fn read_any_int(ctx: &mut ReadContext<'_>, id: TypeId) -> Result<i128> {
 }
 
 /// Writes an integer in the encoding `id` names, checking that it fits.
-fn write_int_as(v: i128, id: TypeId, ctx: &mut WriteContext<'_, '_>) -> Result<()> {
+fn write_int_as(v: i128, id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
     let out_of_range = || {
         Error::encode(format!(
             "{v} does not fit {}",
             tid::name(id as u32).unwrap_or("the field's encoding")
         ))
     };
-    let mut w = ctx.writer();
     match id {
         tid::INT8 => w.i8(i8::try_from(v).map_err(|_| out_of_range())?),
         tid::INT16 => w.i16(i16::try_from(v).map_err(|_| out_of_range())?),
@@ -143,12 +141,16 @@ macro_rules! int_impl {
             }
             #[inline(always)]
             fn write_as<'a>(&'a self, id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                self.write_leaf(id, &mut ctx.writer())
+            }
+            #[inline(always)]
+            fn write_leaf(&self, id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
                 if id == $id {
                     // the type's own encoding: no conversion
-                    ctx.writer().$write(*self);
+                    w.$write(*self);
                     return Ok(());
                 }
-                write_int_as(*self as i128, id, ctx)
+                write_int_as(*self as i128, id, w)
             }
         }
         impl<'de> Deserialize<'de> for $t {
@@ -157,11 +159,15 @@ macro_rules! int_impl {
             }
             #[inline(always)]
             fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+                Self::read_leaf(ctx.reader(), id)
+            }
+            #[inline(always)]
+            fn read_leaf(r: &mut crate::wire::Reader<'de>, id: TypeId) -> Result<Self> {
                 if id == $id {
-                    return ctx.reader().$write();
+                    return r.$write();
                 }
-                let pos = ctx.reader().pos();
-                let v = read_any_int(ctx, id)?;
+                let pos = r.pos();
+                let v = read_any_int(r, id)?;
                 <$t>::try_from(v).map_err(|_| Error::invalid(pos, format!("{v} does not fit {}", stringify!($t))))
             }
         }
@@ -204,20 +210,26 @@ macro_rules! float_impl {
         impl Serialize for $t {
             #[inline]
             fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
-                let $v = *self;
-                let mut $w = ctx.writer();
-                $write;
-                Ok(())
+                self.write_leaf($id, &mut ctx.writer())
             }
             #[inline(always)]
             fn write_as<'a>(&'a self, _id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
                 self.write_body(ctx)
             }
+            #[inline(always)]
+            fn write_leaf(&self, _id: TypeId, $w: &mut crate::wire::Writer<'_>) -> Result<()> {
+                let $v = *self;
+                $write;
+                Ok(())
+            }
         }
         impl<'de> Deserialize<'de> for $t {
             #[inline]
-            fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
-                let $r = ctx.reader();
+            fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+                Self::read_leaf(ctx.reader(), id)
+            }
+            #[inline(always)]
+            fn read_leaf($r: &mut crate::wire::Reader<'de>, _id: TypeId) -> Result<Self> {
                 $read
             }
         }
@@ -279,12 +291,21 @@ impl Serialize for bool {
     fn write_as<'a>(&'a self, _id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
         self.write_body(ctx)
     }
+    #[inline(always)]
+    fn write_leaf(&self, _id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
+        w.u8(*self as u8);
+        Ok(())
+    }
 }
 impl<'de> Deserialize<'de> for bool {
     #[inline]
-    fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
-        let pos = ctx.reader().pos();
-        match ctx.reader().u8()? {
+    fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+        Self::read_leaf(ctx.reader(), id)
+    }
+    #[inline(always)]
+    fn read_leaf(r: &mut crate::wire::Reader<'de>, _id: TypeId) -> Result<Self> {
+        let pos = r.pos();
+        match r.u8()? {
             0 => Ok(false),
             1 => Ok(true),
             b => Err(Error::InvalidFlag {
@@ -306,10 +327,19 @@ impl Serialize for String {
         crate::wire::string::write_string(&mut ctx.writer(), self);
         Ok(())
     }
+    #[inline(always)]
+    fn write_leaf(&self, _id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
+        crate::wire::string::write_string(w, self);
+        Ok(())
+    }
 }
 impl<'de> Deserialize<'de> for String {
     fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
         crate::wire::string::read_string(ctx.reader())
+    }
+    #[inline(always)]
+    fn read_leaf(r: &mut crate::wire::Reader<'de>, _id: TypeId) -> Result<Self> {
+        crate::wire::string::read_string(r)
     }
 }
 

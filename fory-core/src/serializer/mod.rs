@@ -26,7 +26,7 @@ use crate::Config;
 /// Per-call write state.
 pub struct WriteContext<'a, 'cb> {
     out: Vec<u8>,
-    cfg: Config,
+    cfg: &'cb Config,
     pub(crate) reg: &'cb crate::registry::Registry,
     pub(crate) meta_share: crate::registry::MetaShareTable,
     pub(crate) meta_strings: crate::wire::meta_string::InlineWriteTable,
@@ -71,9 +71,10 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
         r
     }
 
+    #[inline(always)]
     pub(crate) fn new(
         out: Vec<u8>,
-        cfg: Config,
+        cfg: &'cb Config,
         reg: &'cb crate::registry::Registry,
         callback: Option<&'cb mut dyn FnMut(BufferObject<'a>) -> Placement>,
     ) -> Self {
@@ -102,7 +103,8 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
     }
 
     /// The wire settings.
-    pub fn config(&self) -> Config {
+    #[inline(always)]
+    pub fn config(&self) -> &Config {
         self.cfg
     }
 
@@ -190,6 +192,20 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
         self.next_ref += 1;
     }
 
+    /// Writes a named type's namespace and type name as inline meta strings
+    /// (schema-consistent mode), each once per stream.
+    pub(crate) fn write_inline_names(&mut self, namespace: &str, typename: &str) -> Result<()> {
+        use crate::wire::meta_string::{write_inline, Context};
+        let mut w = Writer::new(&mut self.out);
+        write_inline(
+            &mut self.meta_strings,
+            &mut w,
+            namespace,
+            Context::Namespace,
+        )?;
+        write_inline(&mut self.meta_strings, &mut w, typename, Context::TypeName)
+    }
+
     pub(crate) fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > self.cfg.limits.max_depth {
@@ -216,7 +232,7 @@ pub struct ReadContext<'de> {
     shared: &'de [bytes::Bytes],
     refs: Vec<Option<Rc<dyn Any>>>,
     depth: usize,
-    pub(crate) reg: std::sync::Arc<crate::registry::Registry>,
+    pub(crate) reg: &'de crate::registry::Registry,
     pub(crate) typedefs: smallvec::SmallVec<[std::sync::Arc<structs::RemoteStruct>; 4]>,
     pub(crate) meta_strings: Vec<(Vec<u8>, crate::wire::meta_string::Encoding)>,
     /// The TypeDef each struct type's bodies follow in this stream (few per stream: a list).
@@ -250,13 +266,14 @@ impl<'de> ReadContext<'de> {
         self.shared.get(i)
     }
 
+    #[inline(always)]
     pub(crate) fn new(
         r: Reader<'de>,
         cfg: Config,
         oob: bool,
         buffers: Vec<&'de [u8]>,
         shared: &'de [bytes::Bytes],
-        reg: std::sync::Arc<crate::registry::Registry>,
+        reg: &'de crate::registry::Registry,
     ) -> Self {
         ReadContext {
             reg,
@@ -286,6 +303,7 @@ impl<'de> ReadContext<'de> {
         self.cfg
     }
 
+    #[inline]
     pub(crate) fn finish(&self) -> Result<()> {
         if self.r.remaining() != 0 {
             return Err(Error::TrailingBytes {
@@ -523,6 +541,26 @@ pub trait Serialize: ForyType {
         let _ = id;
         self.write_field_body(ctx)
     }
+
+    /// Writes the value as a leaf field of wire type `id` (a primitive or a
+    /// string: no flag, no type meta) through a writer the caller keeps
+    /// across several fields. Derived code calls it only for fields the
+    /// runtime confirmed to be such leaves; other types keep this default,
+    /// an error.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn write_leaf(&self, id: TypeId, w: &mut Writer<'_>) -> Result<()> {
+        let _ = w;
+        Err(not_a_leaf::<Self>(id))
+    }
+}
+
+#[cold]
+fn not_a_leaf<T: ?Sized>(id: TypeId) -> Error {
+    Error::encode(format!(
+        "{} is not a leaf field of wire type {id}",
+        std::any::type_name::<T>()
+    ))
 }
 
 /// Reads a value; `'de` is the lifetime of the stream and buffers it may borrow.
@@ -572,6 +610,15 @@ pub trait Deserialize<'de>: ForyType + Sized {
         let v = Rc::new(Self::read_body(ctx, id)?);
         ctx.set_ref(slot, Rc::new(v.clone()));
         Ok(v)
+    }
+
+    /// Reads a leaf field of wire type `id` (a primitive or a string: no
+    /// flag, no type meta); the counterpart of [`Serialize::write_leaf`].
+    #[doc(hidden)]
+    #[inline(always)]
+    fn read_leaf(r: &mut Reader<'de>, id: TypeId) -> Result<Self> {
+        let _ = r;
+        Err(not_a_leaf::<Self>(id))
     }
 
     /// The value of a null, for nullable types (`Option`).

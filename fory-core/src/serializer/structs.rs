@@ -8,12 +8,11 @@ use super::{read_full, Deserialize, Flag, ReadContext, Serialize, WriteContext};
 use crate::dynamic::layout::{wire_plan, FieldPlan};
 use crate::error::{Error, Result};
 use crate::registry::CompiledStruct;
-use crate::schema::{to_snake_case, Registration, StructDecl, TypeDecl};
-use crate::wire::meta_string::{self, Context};
+use crate::schema::{to_snake_case, Registration, StructDecl};
+use crate::wire::meta_string;
 use crate::wire::ref_flag;
 use crate::wire::type_id::{self as tid, TypeId};
 use crate::wire::typedef::{FieldId, TypeDef, TypeDefKind, WireType};
-use crate::wire::Writer;
 
 /// A struct that derived code (or a hand-written impl) describes to the runtime.
 pub trait ForyStruct {
@@ -186,9 +185,9 @@ pub struct RemoteField {
 }
 
 /// How to read the fields of one struct value.
-pub enum ReadPlan {
+pub enum ReadPlan<'r> {
     /// Schema-consistent: local order, local plans.
-    Consistent(Arc<CompiledStruct>),
+    Consistent(&'r CompiledStruct),
     /// Compatible: the writer's fields, mapped onto local ones.
     Compatible(Arc<Vec<RemoteField>>),
 }
@@ -233,23 +232,7 @@ pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Resul
             typename,
         } => {
             ctx.writer().u8(tid::NAMED_STRUCT);
-            let mut table = std::mem::take(&mut ctx.meta_strings);
-            let r = meta_string::write_inline(
-                &mut table,
-                &mut Writer::new(&mut ctx.out),
-                namespace,
-                Context::Namespace,
-            )
-            .and_then(|_| {
-                meta_string::write_inline(
-                    &mut table,
-                    &mut Writer::new(&mut ctx.out),
-                    typename,
-                    Context::TypeName,
-                )
-            });
-            ctx.meta_strings = table;
-            r?;
+            ctx.write_inline_names(namespace, typename)?;
         }
     }
     Ok(())
@@ -269,13 +252,13 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
         tid::STRUCT => {
             let uid = ctx.r.var_u32()?;
             // disjoint fields: the registry is read while the reader moves
-            if *compiled_of::<T>(&ctx.reg)?.registration() != Registration::Id(uid) {
+            if *compiled_of::<T>(ctx.reg)?.registration() != Registration::Id(uid) {
                 return Err(mismatch(format!("struct id {uid}")));
             }
         }
         tid::NAMED_STRUCT => {
             let (ns, tn) = meta_string::read_inline_names(&mut ctx.meta_strings, &mut ctx.r)?;
-            let want = compiled_of::<T>(&ctx.reg)?.registration();
+            let want = compiled_of::<T>(ctx.reg)?.registration();
             if !matches!(want, Registration::Name { namespace, typename } if *namespace == ns && *typename == tn)
             {
                 return Err(mismatch(format!("struct {ns}.{tn}")));
@@ -283,7 +266,7 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
         }
         tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT => {
             let remote = read_shared_typedef(ctx)?;
-            if remote.def.registration != *compiled_of::<T>(&ctx.reg)?.registration()
+            if remote.def.registration != *compiled_of::<T>(ctx.reg)?.registration()
                 || !matches!(remote.def.kind, TypeDefKind::Struct { .. })
             {
                 return Err(mismatch(format!("{:?}", remote.def.registration)));
@@ -329,7 +312,7 @@ pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Arc<Remot
     // (size and 52-bit hash of the body) and skipped, not decoded again.
     let start = ctx.reader().pos();
     let header = ctx.reader().u64()?;
-    let reg = ctx.reg.clone();
+    let reg = ctx.reg;
     if let Some(known) = reg.cached_typedef(header) {
         let mut size = header & 0xff;
         if size == 0xff {
@@ -371,8 +354,8 @@ pub fn begin_write<'r, T: ForyStruct>(
 }
 
 /// Starts reading a struct body: checks the hash, or maps the remote TypeDef.
-pub fn begin_read<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<ReadPlan> {
-    let compiled = compiled_of::<T>(&ctx.reg)?.clone();
+pub fn begin_read<'de, T: ForyStruct>(ctx: &mut ReadContext<'de>) -> Result<ReadPlan<'de>> {
+    let compiled: &'de CompiledStruct = compiled_of::<T>(ctx.reg)?;
     if !ctx.config().compatible {
         let pos = ctx.reader().pos();
         let hash = ctx.reader().i32()?;
@@ -592,28 +575,37 @@ pub trait ForyEnum {
     const NAME: &'static str;
     /// The enum description (registration, variants with wire values).
     fn decl() -> crate::schema::EnumDecl;
+    /// A per-type cache of where the enum sits in a registry (derived code
+    /// provides one).
+    fn type_cache() -> Option<&'static crate::registry::TypeCache> {
+        None
+    }
 }
 
-fn enum_registration<T: ForyEnum>(reg: &crate::registry::Registry) -> Result<Registration> {
-    match reg.schema().get(T::NAME).map(|d| &**d) {
-        Some(TypeDecl::Enum(e)) => Ok(e.registration.clone()),
-        _ => Err(Error::encode(format!(
-            "enum {} is not registered with this Fory instance",
-            T::NAME
-        ))),
+/// The registered form of enum `T` in the context's registry.
+#[inline]
+fn compiled_enum<T: ForyEnum>(
+    reg: &crate::registry::Registry,
+) -> Result<&crate::registry::CompiledEnum> {
+    match T::type_cache() {
+        Some(cache) => reg.enum_cached(cache, T::NAME),
+        None => reg.enum_named(T::NAME),
     }
 }
 
 /// Writes the type meta of enum `T` (ENUM + id, or NAMED_ENUM + names / TypeDef).
 pub fn write_enum_meta<T: ForyEnum>(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
-    let reg = ctx.reg;
-    match enum_registration::<T>(reg)? {
+    let e = compiled_enum::<T>(ctx.reg)?;
+    match &e.registration {
         Registration::Id(id) => {
             let mut w = ctx.writer();
             w.u8(tid::ENUM);
-            w.var_u32(id);
+            w.var_u32(*id);
         }
-        registration @ Registration::Name { .. } => {
+        Registration::Name {
+            namespace,
+            typename,
+        } => {
             ctx.writer().u8(tid::NAMED_ENUM);
             if ctx.config().compatible {
                 if let Some(&idx) = ctx.meta_share.get(T::NAME) {
@@ -623,37 +615,11 @@ pub fn write_enum_meta<T: ForyEnum>(ctx: &mut WriteContext<'_, '_>) -> Result<()
                 let idx = ctx.meta_share.len() as u32;
                 ctx.meta_share
                     .insert(std::borrow::Cow::Borrowed(T::NAME), idx);
-                let bytes = TypeDef {
-                    kind: TypeDefKind::Other(1),
-                    registration,
-                    fields: vec![],
-                }
-                .encode()?;
                 let mut w = ctx.writer();
                 w.var_u32(idx << 1);
-                w.bytes(&bytes);
-            } else if let Registration::Name {
-                namespace,
-                typename,
-            } = registration
-            {
-                let mut table = std::mem::take(&mut ctx.meta_strings);
-                let r = meta_string::write_inline(
-                    &mut table,
-                    &mut Writer::new(&mut ctx.out),
-                    &namespace,
-                    Context::Namespace,
-                )
-                .and_then(|_| {
-                    meta_string::write_inline(
-                        &mut table,
-                        &mut Writer::new(&mut ctx.out),
-                        &typename,
-                        Context::TypeName,
-                    )
-                });
-                ctx.meta_strings = table;
-                r?;
+                w.bytes(&e.typedef);
+            } else {
+                ctx.write_inline_names(namespace, typename)?;
             }
         }
     }
@@ -662,36 +628,55 @@ pub fn write_enum_meta<T: ForyEnum>(ctx: &mut WriteContext<'_, '_>) -> Result<()
 
 /// Reads and checks the type meta of enum `T`.
 pub fn read_enum_meta<T: ForyEnum>(ctx: &mut ReadContext<'_>) -> Result<TypeId> {
-    let reg = ctx.reg.clone();
-    let registration = enum_registration::<T>(&reg)?;
+    let registration = &compiled_enum::<T>(ctx.reg)?.registration;
     let pos = ctx.reader().pos();
     let id = ctx.reader().u8()?;
-    let found = match id {
-        tid::ENUM => Registration::Id(ctx.reader().var_u32()?),
+    let ok = match id {
+        tid::ENUM => {
+            let uid = ctx.reader().var_u32()?;
+            if *registration != Registration::Id(uid) {
+                return Err(enum_mismatch::<T>(&Registration::Id(uid), pos));
+            }
+            true
+        }
         tid::NAMED_ENUM if ctx.config().compatible => {
-            read_shared_typedef(ctx)?.def.registration.clone()
+            let found = &read_shared_typedef(ctx)?.def.registration;
+            if found != registration {
+                return Err(enum_mismatch::<T>(found, pos));
+            }
+            true
         }
         tid::NAMED_ENUM => {
             let (namespace, typename) =
                 meta_string::read_inline_names(&mut ctx.meta_strings, &mut ctx.r)?;
-            Registration::Name {
+            let found = Registration::Name {
                 namespace,
                 typename,
+            };
+            if found != *registration {
+                return Err(enum_mismatch::<T>(&found, pos));
             }
+            true
         }
-        other => Registration::Name {
-            namespace: String::new(),
-            typename: tid::name(other as u32).unwrap_or("?").into(),
-        },
+        _ => false,
     };
-    if found != registration {
-        return Err(Error::TypeMismatch {
-            expected: T::NAME.into(),
-            found: format!("{found:?}").into(),
-            offset: pos,
-        });
+    if !ok {
+        let found = Registration::Name {
+            namespace: String::new(),
+            typename: tid::name(id as u32).unwrap_or("?").into(),
+        };
+        return Err(enum_mismatch::<T>(&found, pos));
     }
     Ok(id)
+}
+
+#[cold]
+fn enum_mismatch<T: ForyEnum>(found: &Registration, offset: usize) -> Error {
+    Error::TypeMismatch {
+        expected: T::NAME.into(),
+        found: format!("{found:?}").into(),
+        offset,
+    }
 }
 
 /// Reads an enum body (its wire value) and checks it is one `T` declares.
@@ -772,23 +757,7 @@ pub fn write_opaque_meta(
                 w.var_u32(idx << 1);
                 w.bytes(&bytes);
             } else {
-                let mut table = std::mem::take(&mut ctx.meta_strings);
-                let r = meta_string::write_inline(
-                    &mut table,
-                    &mut Writer::new(&mut ctx.out),
-                    namespace,
-                    Context::Namespace,
-                )
-                .and_then(|_| {
-                    meta_string::write_inline(
-                        &mut table,
-                        &mut Writer::new(&mut ctx.out),
-                        typename,
-                        Context::TypeName,
-                    )
-                });
-                ctx.meta_strings = table;
-                r?;
+                ctx.write_inline_names(namespace, typename)?;
             }
         }
     }

@@ -34,7 +34,7 @@ impl<'a> WriteContext<'a, '_> {
         let cb = self.callback.as_mut().map(|c| {
             &mut **c as &mut dyn FnMut(crate::oob::BufferObject<'a>) -> crate::oob::Placement
         });
-        let mut e = Encoder::lent(lent, reg.schema(), self.cfg, cb);
+        let mut e = Encoder::lent(lent, reg.schema(), *self.cfg, cb);
         let r = f(&mut e);
         let back = e.give_back();
         self.out = back.out;
@@ -51,7 +51,7 @@ impl<'de> ReadContext<'de> {
         &mut self,
         f: impl FnOnce(&mut Decoder<'de, '_>) -> Result<Value>,
     ) -> Result<Value> {
-        let reg = self.reg.clone();
+        let reg = self.reg;
         let bufs: Vec<InputBuffer<'de>> = self
             .buffers
             .iter()

@@ -7,6 +7,7 @@ pub mod meta_string;
 pub mod string;
 pub mod type_id;
 pub mod typedef;
+mod writer;
 
 pub use buffer::{Reader, Writer};
 

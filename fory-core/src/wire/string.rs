@@ -21,12 +21,49 @@ pub const UTF8: u64 = 2;
 #[inline]
 pub fn write_string(w: &mut Writer<'_>, s: &str) {
     let bytes = s.as_bytes();
-    if bytes.is_ascii() {
-        w.var_u64(((bytes.len() as u64) << 2) | LATIN1);
+    if is_ascii(bytes) {
+        write_header(w, bytes.len(), LATIN1);
         w.bytes(bytes);
         return;
     }
     write_non_ascii(w, s);
+}
+
+/// `<[u8]>::is_ascii`, without its byte-at-a-time tail on short strings
+/// (field values are mostly short): whole words, the last one overlapping.
+#[inline(always)]
+fn is_ascii(b: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let n = b.len();
+    if n > 64 {
+        return b.is_ascii();
+    }
+    let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    if n >= 8 {
+        let mut acc = word(n - 8);
+        let mut i = 0;
+        while i + 8 < n {
+            acc |= word(i);
+            i += 8;
+        }
+        return acc & HIGH == 0;
+    }
+    if n >= 4 {
+        let half = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        return (half(0) | half(n - 4)) & HIGH as u32 == 0;
+    }
+    b.iter().all(|&c| c < 0x80)
+}
+
+/// `varuint36_small(len << 2 | coding)`: the LEB128 bytes of a header below
+/// 2^32 are those of a varuint32, whose encoder is the cheaper one.
+#[inline(always)]
+fn write_header(w: &mut Writer<'_>, len: usize, coding: u64) {
+    let header = ((len as u64) << 2) | coding;
+    match u32::try_from(header) {
+        Ok(h) => w.var_u32(h),
+        Err(_) => w.var_u64(header),
+    }
 }
 
 /// The rarer codings, out of line so the ASCII path stays small.
@@ -37,14 +74,14 @@ fn write_non_ascii(w: &mut Writer<'_>, s: &str) {
     // 0xC2/0xC3 and continuation bytes only): Latin-1.
     if !bytes.iter().any(|&b| b >= 0xC4) {
         let n = s.chars().count();
-        w.var_u64(((n as u64) << 2) | LATIN1);
+        write_header(w, n, LATIN1);
         w.reserve(n);
         for c in s.chars() {
             w.u8(c as u32 as u8);
         }
         return;
     }
-    w.var_u64(((bytes.len() as u64) << 2) | UTF8);
+    write_header(w, bytes.len(), UTF8);
     w.bytes(bytes);
 }
 
@@ -101,6 +138,20 @@ mod tests {
         let mut v = Vec::new();
         write_string(&mut Writer::new(&mut v), s);
         hex::encode(v)
+    }
+
+    #[test]
+    fn ascii_check_matches_std() {
+        let base: Vec<u8> = (0..80u8).map(|i| b'a' + i % 26).collect();
+        for n in 0..base.len() {
+            assert!(is_ascii(&base[..n]), "{n}");
+            for bad in 0..n {
+                let mut v = base[..n].to_vec();
+                v[bad] |= 0x80;
+                assert!(!is_ascii(&v), "{n} {bad}");
+                assert_eq!(is_ascii(&v), v.is_ascii());
+            }
+        }
     }
 
     #[test]
