@@ -1,4 +1,5 @@
-//! Profiling loop: `cargo run --release --example prof -- <model> <ser|de> <consistent|compat> [iters] [ours|peer]`.
+//! Profiling loop: `cargo run --release --example prof -- <model> <ser|serv|de> <consistent|compat> [iters] [ours|peer]`
+//! (`ser` appends to a reused buffer, `serv` returns a fresh `Vec`).
 use std::hint::black_box;
 
 use fory_rs_benchmarks::codecs::{
@@ -20,6 +21,16 @@ fn run<C: Case>(f: &Forys, dir: &str, compat: bool, iters: usize, who: &str) {
             for _ in 0..iters {
                 buf.clear();
                 fo.serialize_into(black_box(&o), &mut buf).unwrap();
+            }
+        }
+        ("serv", "ours") => {
+            for _ in 0..iters {
+                black_box(fo.serialize(black_box(&o)).unwrap());
+            }
+        }
+        ("serv", _) => {
+            for _ in 0..iters {
+                black_box(fp.serialize(black_box(&p)).unwrap());
             }
         }
         ("de", "ours") => {

@@ -16,6 +16,10 @@ use crate::serializer::{read_full, write_full, Deserialize, ReadContext, Seriali
 use crate::value::Value;
 use crate::wire::{header, Reader};
 
+/// Results of [`Fory::serialize`] up to this many bytes are copied out of
+/// a reused per-thread buffer; larger ones take the buffer itself.
+pub const SCRATCH_HANDOFF: usize = 64 * 1024;
+
 /// A configured Fory instance. Cheap to clone and share (`Send + Sync`).
 #[derive(Debug, Clone)]
 pub struct Fory {
@@ -241,14 +245,41 @@ impl Fory {
 
 impl Fory {
     /// Serializes a typed value.
+    ///
+    /// Small results are written into a per-thread scratch buffer and
+    /// copied out at their exact size (one right-sized allocation instead of
+    /// growing a fresh vector); a result past [`SCRATCH_HANDOFF`] bytes is
+    /// handed over without a copy.
     pub fn serialize<T: Serialize>(&self, value: &T) -> Result<Vec<u8>> {
         self.check()?;
-        let mut out = Vec::with_capacity(256);
-        self.serialize_into(value, &mut out)?;
-        Ok(out)
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let pooled = SCRATCH.with(|cell| {
+            // a serializer that serializes (re-entrant use) gets a fresh vector
+            let mut buf = cell.try_borrow_mut().ok()?;
+            buf.clear();
+            let r = self.serialize_into(value, &mut buf);
+            Some(r.map(|()| {
+                if buf.len() > SCRATCH_HANDOFF {
+                    std::mem::take(&mut *buf)
+                } else {
+                    buf.as_slice().to_vec()
+                }
+            }))
+        });
+        match pooled {
+            Some(r) => r,
+            None => {
+                let mut out = Vec::with_capacity(256);
+                self.serialize_into(value, &mut out)?;
+                Ok(out)
+            }
+        }
     }
 
     /// Serializes a typed value, appending to `out`.
+    #[inline]
     pub fn serialize_into<T: Serialize>(&self, value: &T, out: &mut Vec<u8>) -> Result<()> {
         self.check()?;
         let mut ctx = WriteContext::new(std::mem::take(out), &self.cfg, &self.reg, None);
@@ -300,6 +331,7 @@ impl Fory {
         self.deserialize_inner(data, Some(bufs), buffers)
     }
 
+    #[inline]
     fn deserialize_inner<'de, T: Deserialize<'de>>(
         &'de self,
         data: &'de [u8],

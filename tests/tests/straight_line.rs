@@ -206,3 +206,74 @@ fn an_alias_falls_back_to_the_field_loop_with_the_same_bytes() {
         assert_eq!(fp.straight_line(pn), Some(true));
     }
 }
+
+/// An enum's place in a registry is cached per type: two instances that
+/// register it differently (by name, by id) each write their own type meta,
+/// in any order, and a hand-written schema entry is found too.
+#[test]
+fn enum_type_meta_follows_each_instance() {
+    use fory_core::__private::{ForyEnum, Registration};
+    use fory_core::schema::TypeDecl;
+    use fory_core::wire::type_id as tid;
+    let mut by_id = <Color as ForyEnum>::decl();
+    by_id.registration = Registration::Id(5);
+    let named = Fory::builder()
+        .compatible(false)
+        .register_enum::<Color>()
+        .unwrap()
+        .build();
+    let numbered = Fory::builder()
+        .compatible(false)
+        .register(TypeDecl::Enum(by_id))
+        .unwrap()
+        .build();
+    for _ in 0..3 {
+        let a = named.serialize(&Color::Green).unwrap();
+        let b = numbered.serialize(&Color::Green).unwrap();
+        // header, not-null flag, type meta, ordinal
+        assert_eq!(a[2], tid::NAMED_ENUM, "{a:02x?}");
+        assert_eq!(&b[..], &[1, 0xff, tid::ENUM, 5, 1], "{b:02x?}");
+        assert_eq!(named.deserialize::<Color>(&a).unwrap(), Color::Green);
+        assert_eq!(numbered.deserialize::<Color>(&b).unwrap(), Color::Green);
+        // each instance refuses the other's registration
+        assert!(named.deserialize::<Color>(&b).is_err());
+        assert!(numbered.deserialize::<Color>(&a).is_err());
+    }
+    // named enums in compatible mode carry a TypeDef (encoded once per
+    // registry), announced once per stream and referenced after
+    let compat = Fory::builder().register_enum::<Color>().unwrap().build();
+    let pair = vec![Color::Green, Color::Red];
+    let bytes = compat.serialize(&pair).unwrap();
+    assert_eq!(compat.deserialize::<Vec<Color>>(&bytes).unwrap(), pair);
+    assert_eq!(compat.serialize(&pair).unwrap(), bytes);
+}
+
+/// The leaf entry points derived code uses: integers convert to the field's
+/// declared encoding, other types refuse to be leaves.
+#[test]
+fn leaf_writes_and_reads() {
+    use fory_core::wire::{type_id as tid, Reader, Writer};
+    use fory_core::{Deserialize, Serialize};
+    let mut out = Vec::new();
+    let mut w = Writer::new(&mut out);
+    (-2i32).write_leaf(tid::INT32, &mut w).unwrap();
+    (-2i32).write_leaf(tid::VARINT32, &mut w).unwrap();
+    300u16.write_leaf(tid::UINT16, &mut w).unwrap();
+    String::from("hi").write_leaf(tid::STRING, &mut w).unwrap();
+    assert!(vec![1i32].write_leaf(tid::LIST, &mut w).is_err());
+    assert!(
+        300i32.write_leaf(tid::INT8, &mut w).is_err(),
+        "out of range"
+    );
+    assert_eq!(
+        out,
+        [0xfe, 0xff, 0xff, 0xff, 0x03, 0x2c, 0x01, 0x08, b'h', b'i']
+    );
+    let mut r = Reader::new(&out);
+    assert_eq!(i32::read_leaf(&mut r, tid::INT32).unwrap(), -2);
+    assert_eq!(i64::read_leaf(&mut r, tid::VARINT32).unwrap(), -2);
+    assert_eq!(u16::read_leaf(&mut r, tid::UINT16).unwrap(), 300);
+    assert_eq!(String::read_leaf(&mut r, tid::STRING).unwrap(), "hi");
+    assert_eq!(r.remaining(), 0);
+    assert!(Vec::<i32>::read_leaf(&mut Reader::new(&[0]), tid::LIST).is_err());
+}

@@ -359,6 +359,7 @@ impl<'de> ReadContext<'de> {
     }
 
     /// Reads a ref/null flag. `Ok(None)` = null.
+    #[inline]
     pub fn read_flag(&mut self) -> Result<Option<Flag>> {
         let pos = self.r.pos();
         Ok(Some(match self.r.u8()? {
@@ -487,6 +488,7 @@ pub trait Serialize: ForyType {
     fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()>;
 
     /// Writes the ref/null flag; returns whether type meta and body follow.
+    #[inline]
     fn write_flag(&self, ctx: &mut WriteContext<'_, '_>) -> Result<bool> {
         if ctx.config().ref_tracking && Self::trackable() {
             ctx.writer().u8(ref_flag::REF_VALUE);
@@ -509,6 +511,7 @@ pub trait Serialize: ForyType {
     }
 
     /// Writes this value's type meta and body (a dynamic position, after its flag).
+    #[inline]
     fn write_meta_and_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
         Self::write_type_meta(ctx)?;
         ctx.enter()?;
@@ -592,6 +595,7 @@ pub trait Deserialize<'de>: ForyType + Sized {
     }
 
     /// Reads type meta and body at a dynamic position, after a non-null flag.
+    #[inline]
     fn read_meta_and_body(ctx: &mut ReadContext<'de>, flag: Flag) -> Result<Self> {
         let id = Self::read_meta(ctx)?;
         ctx.enter()?;
@@ -653,6 +657,7 @@ pub fn read_internal_meta<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) 
 }
 
 /// Reads flag + type meta + body (a root or dynamic position).
+#[inline]
 pub fn read_full<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) -> Result<T> {
     match ctx.read_flag()? {
         None => T::from_null(ctx),
@@ -662,6 +667,7 @@ pub fn read_full<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>) -> Result
 }
 
 /// Writes flag + type meta + body (a root or dynamic position).
+#[inline]
 pub fn write_full<'a, T: Serialize>(v: &'a T, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
     if v.write_flag(ctx)? {
         v.write_meta_and_body(ctx)?;

@@ -193,6 +193,7 @@ pub enum ReadPlan<'r> {
 }
 
 /// Writes the type meta of struct `T`.
+#[inline]
 pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Result<()> {
     let reg = ctx.reg;
     let compiled = compiled_of::<T>(reg)?;
@@ -240,6 +241,7 @@ pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Resul
 
 /// Reads and checks the type meta of struct `T`; in compatible mode it
 /// remembers the TypeDef for the body that follows.
+#[inline]
 pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<TypeId> {
     let pos = ctx.r.pos();
     let id = ctx.r.u8()?;
@@ -354,6 +356,7 @@ pub fn begin_write<'r, T: ForyStruct>(
 }
 
 /// Starts reading a struct body: checks the hash, or maps the remote TypeDef.
+#[inline]
 pub fn begin_read<'de, T: ForyStruct>(ctx: &mut ReadContext<'de>) -> Result<ReadPlan<'de>> {
     let compiled: &'de CompiledStruct = compiled_of::<T>(ctx.reg)?;
     if !ctx.config().compatible {
