@@ -19,9 +19,21 @@ pub struct CompiledStruct {
     /// Whether the wire order derived code guessed at compile time is the
     /// real one (decided on first use).
     static_order: OnceLock<(bool, u64)>,
+    /// How the struct is registered (a copy of the declaration's, one
+    /// pointer hop closer for the type meta written with every value).
+    registration: crate::schema::Registration,
+    /// Compatible mode: the struct's own TypeDef, encoded and decoded, so a
+    /// stream announcing exactly it is recognised by comparing bytes.
+    own: Option<(Vec<u8>, crate::serializer::structs::RemoteStruct)>,
 }
 
 impl CompiledStruct {
+    /// The struct's own TypeDef bytes and their decoded form (compatible mode).
+    #[inline]
+    pub fn own_typedef(&self) -> Option<(&[u8], &crate::serializer::structs::RemoteStruct)> {
+        self.own.as_ref().map(|(b, r)| (b.as_slice(), r))
+    }
+
     /// Whether derived code took its straight-line path (`None` before the
     /// first use). See [`CompiledStruct::static_plans`].
     pub fn static_order_used(&self) -> Option<bool> {
@@ -61,8 +73,9 @@ impl CompiledStruct {
     }
 
     /// How the struct is registered.
+    #[inline]
     pub fn registration(&self) -> &crate::schema::Registration {
-        &self.layout.decl.registration
+        &self.registration
     }
 }
 
@@ -132,7 +145,7 @@ static NEXT_REGISTRY_ID: AtomicU64 = AtomicU64::new(1);
 pub struct Registry {
     id: u64,
     schema: Schema,
-    compiled: Vec<Arc<CompiledStruct>>,
+    compiled: Vec<CompiledStruct>,
     index: rustc_hash::FxHashMap<String, usize>,
     enums: Vec<CompiledEnum>,
     enum_index: rustc_hash::FxHashMap<String, usize>,
@@ -202,11 +215,24 @@ impl Registry {
                     .map(|(i, f)| field_plan(&schema, cfg, f, layout.runtime_ref[i]))
                     .collect();
                 index.insert(s.name.clone(), compiled.len());
-                compiled.push(Arc::new(CompiledStruct {
+                // recognised without decoding only if decoding it passes this
+                // instance's limits (else streams take the checked path and
+                // report the limit)
+                let own = layout.typedef.as_ref().and_then(|(_, bytes)| {
+                    let mut r = crate::wire::Reader::with_limits(bytes, cfg.limits, 0);
+                    let def = crate::wire::typedef::TypeDef::decode(&mut r).ok()?;
+                    Some((
+                        bytes.clone(),
+                        crate::serializer::structs::RemoteStruct::new(def),
+                    ))
+                });
+                compiled.push(CompiledStruct {
                     layout,
                     plans,
                     static_order: OnceLock::new(),
-                }));
+                    registration: s.registration.clone(),
+                    own,
+                });
             }
         }
         if compiled.len().max(enums.len()) >= 1 << INDEX_BITS {
@@ -229,7 +255,7 @@ impl Registry {
     }
 
     /// The compiled layout of the struct called `name`.
-    pub fn compiled(&self, name: &str) -> Result<&Arc<CompiledStruct>> {
+    pub fn compiled(&self, name: &str) -> Result<&CompiledStruct> {
         self.index
             .get(name)
             .map(|&i| &self.compiled[i])
@@ -242,7 +268,7 @@ impl Registry {
 
     /// The compiled layout of `name`, remembered in `cache` for this registry.
     #[inline]
-    pub fn compiled_cached(&self, cache: &TypeCache, name: &str) -> Result<&Arc<CompiledStruct>> {
+    pub fn compiled_cached(&self, cache: &TypeCache, name: &str) -> Result<&CompiledStruct> {
         let packed = cache.packed.load(Ordering::Relaxed);
         if packed >> INDEX_BITS == self.id {
             let i = (packed & ((1 << INDEX_BITS) - 1)) as usize;
@@ -257,7 +283,7 @@ impl Registry {
     /// remember the index.
     #[cold]
     #[inline(never)]
-    fn compiled_miss(&self, cache: &TypeCache, name: &str) -> Result<&Arc<CompiledStruct>> {
+    fn compiled_miss(&self, cache: &TypeCache, name: &str) -> Result<&CompiledStruct> {
         let i = *self.index.get(name).ok_or_else(|| {
             Error::encode(format!(
                 "struct {name} is not registered with this Fory instance"

@@ -233,11 +233,10 @@ pub struct ReadContext<'de> {
     refs: Vec<Option<Rc<dyn Any>>>,
     depth: usize,
     pub(crate) reg: &'de crate::registry::Registry,
-    pub(crate) typedefs: smallvec::SmallVec<[std::sync::Arc<structs::RemoteStruct>; 4]>,
+    pub(crate) typedefs: smallvec::SmallVec<[structs::TypeDefRef<'de>; 4]>,
     pub(crate) meta_strings: Vec<(Vec<u8>, crate::wire::meta_string::Encoding)>,
     /// The TypeDef each struct type's bodies follow in this stream (few per stream: a list).
-    pub(crate) current:
-        smallvec::SmallVec<[(&'static str, std::sync::Arc<structs::RemoteStruct>); 4]>,
+    pub(crate) current: smallvec::SmallVec<[(&'static str, structs::TypeDefRef<'de>); 4]>,
     /// The type meta a `Value` element read last (shared by a same-type list or map chunk).
     pub(crate) value_meta: Option<crate::dynamic::decode::ReadType>,
 }

@@ -1,9 +1,7 @@
 //! Skipping values the local type does not know (unknown fields in
 //! compatible mode), guided by TypeDef wire types and in-stream type meta.
 
-use std::sync::Arc;
-
-use super::structs::{read_shared_typedef, RemoteStruct};
+use super::structs::{read_shared_typedef, TypeDefRef};
 use super::{Flag, ReadContext};
 use crate::dynamic::layout::{wire_plan, FieldPlan};
 use crate::error::{Error, Result};
@@ -12,9 +10,9 @@ use crate::wire::type_id::{self as tid};
 use crate::wire::typedef::WireType;
 use crate::wire::{list_header as lh, map_header as mh};
 
-enum Meta {
+enum Meta<'de> {
     Wire(WireType),
-    Compat(Arc<RemoteStruct>),
+    Compat(TypeDefRef<'de>),
 }
 
 fn leaf(id: u8) -> WireType {
@@ -51,7 +49,7 @@ pub fn skip_field(ctx: &mut ReadContext<'_>, wt: &WireType, plan: &FieldPlan) ->
     r
 }
 
-fn read_meta(ctx: &mut ReadContext<'_>) -> Result<Meta> {
+fn read_meta<'de>(ctx: &mut ReadContext<'de>) -> Result<Meta<'de>> {
     let pos = ctx.reader().pos();
     let id = ctx.reader().u8()?;
     Ok(match id {
@@ -95,7 +93,7 @@ fn read_meta(ctx: &mut ReadContext<'_>) -> Result<Meta> {
     })
 }
 
-fn skip_body(ctx: &mut ReadContext<'_>, m: &Meta) -> Result<()> {
+fn skip_body(ctx: &mut ReadContext<'_>, m: &Meta<'_>) -> Result<()> {
     let wt = match m {
         Meta::Compat(remote) => {
             for f in &remote.def.fields {

@@ -29,7 +29,7 @@ pub trait ForyStruct {
 
 /// The compiled layout of `T` in the context's registry.
 #[inline]
-fn compiled_of<T: ForyStruct>(reg: &crate::registry::Registry) -> Result<&Arc<CompiledStruct>> {
+fn compiled_of<T: ForyStruct>(reg: &crate::registry::Registry) -> Result<&CompiledStruct> {
     match T::type_cache() {
         Some(cache) => reg.compiled_cached(cache, T::NAME),
         None => reg.compiled(T::NAME),
@@ -173,6 +173,27 @@ impl RemoteStruct {
     }
 }
 
+/// A TypeDef a stream announced: the local type's own, borrowed from the
+/// registry (no reference counting), or one decoded from a stream.
+#[derive(Debug, Clone)]
+pub enum TypeDefRef<'r> {
+    /// Byte for byte the TypeDef of a registered local struct.
+    Local(&'r RemoteStruct),
+    /// Any other (shared with the registry's cache of seen TypeDefs).
+    Shared(Arc<RemoteStruct>),
+}
+
+impl std::ops::Deref for TypeDefRef<'_> {
+    type Target = RemoteStruct;
+    #[inline]
+    fn deref(&self) -> &RemoteStruct {
+        match self {
+            TypeDefRef::Local(r) => r,
+            TypeDefRef::Shared(r) => r,
+        }
+    }
+}
+
 /// One remote field and where it goes locally.
 #[derive(Debug, Clone)]
 pub struct RemoteField {
@@ -267,13 +288,18 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
             }
         }
         tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT => {
-            let remote = read_shared_typedef(ctx)?;
+            let local = compiled_of::<T>(ctx.reg)?;
+            let remote = read_shared_typedef_for(ctx, Some(local))?;
             if remote.def.registration != *compiled_of::<T>(ctx.reg)?.registration()
                 || !matches!(remote.def.kind, TypeDefKind::Struct { .. })
             {
                 return Err(mismatch(format!("{:?}", remote.def.registration)));
             }
-            match ctx.current.iter_mut().find(|(n, _)| *n == T::NAME) {
+            match ctx
+                .current
+                .iter_mut()
+                .find(|(n, _)| std::ptr::eq(*n, T::NAME) || *n == T::NAME)
+            {
                 Some(slot) => slot.1 = remote,
                 None => ctx.current.push((T::NAME, remote)),
             }
@@ -290,7 +316,17 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
 }
 
 /// Reads a meta-share marker and, for a new entry, its TypeDef.
-pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Arc<RemoteStruct>> {
+pub(crate) fn read_shared_typedef<'de>(ctx: &mut ReadContext<'de>) -> Result<TypeDefRef<'de>> {
+    read_shared_typedef_for(ctx, None)
+}
+
+/// [`read_shared_typedef`] where the local struct the value is read as is
+/// known: a TypeDef byte for byte its own is recognised without a lookup.
+#[inline]
+fn read_shared_typedef_for<'de>(
+    ctx: &mut ReadContext<'de>,
+    local: Option<&'de CompiledStruct>,
+) -> Result<TypeDefRef<'de>> {
     let pos = ctx.reader().pos();
     let marker = ctx.reader().var_u32()?;
     let idx = (marker >> 1) as usize;
@@ -310,6 +346,19 @@ pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Arc<Remot
             ),
         ));
     }
+    if let Some(own) = local.and_then(CompiledStruct::own_typedef) {
+        let start = ctx.reader().pos();
+        if ctx.reader().data().get(start..start + own.0.len()) == Some(own.0) {
+            ctx.reader().take(own.0.len())?;
+            ctx.typedefs.push(TypeDefRef::Local(own.1));
+            return Ok(TypeDefRef::Local(own.1));
+        }
+    }
+    read_new_typedef(ctx)
+}
+
+/// A TypeDef not seen in this stream: from the registry's cache, or decoded.
+fn read_new_typedef<'de>(ctx: &mut ReadContext<'de>) -> Result<TypeDefRef<'de>> {
     // A TypeDef seen in an earlier stream is recognised by its 8-byte header
     // (size and 52-bit hash of the body) and skipped, not decoded again.
     let start = ctx.reader().pos();
@@ -324,8 +373,8 @@ pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Arc<Remot
             .reader()
             .check_len(crate::limits::Limit::TypeDefSize, size)?;
         ctx.reader().take(size)?;
-        ctx.typedefs.push(known.clone());
-        return Ok(known);
+        ctx.typedefs.push(TypeDefRef::Shared(known.clone()));
+        return Ok(TypeDefRef::Shared(known));
     }
     let data = ctx.reader().data();
     let mut r = ctx.reader().sub(data);
@@ -339,8 +388,8 @@ pub(crate) fn read_shared_typedef(ctx: &mut ReadContext<'_>) -> Result<Arc<Remot
         mapping: OnceLock::new(),
     });
     reg.remember_typedef(header, remote.clone());
-    ctx.typedefs.push(remote.clone());
-    Ok(remote)
+    ctx.typedefs.push(TypeDefRef::Shared(remote.clone()));
+    Ok(TypeDefRef::Shared(remote))
 }
 
 /// Starts writing a struct body: the schema hash in schema-consistent mode.
@@ -376,7 +425,7 @@ pub fn begin_read<'de, T: ForyStruct>(ctx: &mut ReadContext<'de>) -> Result<Read
     let remote = ctx
         .current
         .iter()
-        .find(|(n, _)| *n == T::NAME)
+        .find(|(n, _)| std::ptr::eq(*n, T::NAME) || *n == T::NAME)
         .map(|(_, r)| r.clone())
         .ok_or_else(|| Error::invalid(pos, format!("{} body without its TypeDef", T::NAME)))?;
     let (mapping, exact) = remote.mapping.get_or_init(|| {

@@ -78,7 +78,10 @@ impl<'de> ReadContext<'de> {
         self.next_buffer = back.next_buffer;
         self.meta_strings = back.meta_strings;
         for def in back.typedefs {
-            self.typedefs.push(Arc::new(RemoteStruct::new(def)));
+            self.typedefs
+                .push(super::structs::TypeDefRef::Shared(Arc::new(
+                    RemoteStruct::new(def),
+                )));
         }
         while (self.refs.len() as u32) < back.ref_count {
             self.refs.push(None);

@@ -55,6 +55,30 @@ fn is_ascii(b: &[u8]) -> bool {
     b.iter().all(|&c| c < 0x80)
 }
 
+/// Whether any byte is 0xC4 or above (a UTF-8 lead byte of a char past
+/// U+00FF), eight bytes at a time: for each byte `b` with its high bit set,
+/// `(b & 0x7f) + 0x3c` reaches 0x80 exactly when `b >= 0xC4`, and never
+/// carries into the next byte.
+#[inline]
+fn has_lead_above_latin1(b: &[u8]) -> bool {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let hit = |w: u64| ((w & LOW) + 0x3c3c_3c3c_3c3c_3c3c) & w & HIGH != 0;
+    let n = b.len();
+    if n < 8 {
+        return b.iter().any(|&c| c >= 0xC4);
+    }
+    let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let mut i = 0;
+    while i + 8 < n {
+        if hit(word(i)) {
+            return true;
+        }
+        i += 8;
+    }
+    hit(word(n - 8))
+}
+
 /// `varuint36_small(len << 2 | coding)`: the LEB128 bytes of a header below
 /// 2^32 are those of a varuint32, whose encoder is the cheaper one.
 #[inline(always)]
@@ -72,7 +96,7 @@ fn write_non_ascii(w: &mut Writer<'_>, s: &str) {
     let bytes = s.as_bytes();
     // Nothing at or above 0xC4 means every char is below U+0100 (lead bytes
     // 0xC2/0xC3 and continuation bytes only): Latin-1.
-    if !bytes.iter().any(|&b| b >= 0xC4) {
+    if !has_lead_above_latin1(bytes) {
         let n = s.chars().count();
         write_header(w, n, LATIN1);
         w.reserve(n);
@@ -150,6 +174,22 @@ mod tests {
                 v[bad] |= 0x80;
                 assert!(!is_ascii(&v), "{n} {bad}");
                 assert_eq!(is_ascii(&v), v.is_ascii());
+            }
+        }
+    }
+
+    #[test]
+    fn latin1_lead_check_matches_the_bytewise_one() {
+        for n in 0..40usize {
+            for pos in 0..n.max(1) {
+                for b in [0x00u8, 0x7f, 0x80, 0xbf, 0xc2, 0xc3, 0xc4, 0xe1, 0xff] {
+                    let mut v = vec![b'a'; n];
+                    if n > 0 {
+                        v[pos] = b;
+                    }
+                    let want = v.iter().any(|&c| c >= 0xC4);
+                    assert_eq!(has_lead_above_latin1(&v), want, "{n} {pos} {b:#x}");
+                }
             }
         }
     }
