@@ -115,7 +115,7 @@ pub fn read_string(r: &mut Reader<'_>) -> Result<String> {
     let header = r.var_u36_small()?;
     let len = r.check_len(Limit::StringLength, header >> 2)?;
     let bytes = r.take(len)?;
-    let ascii = header & 3 == LATIN1 && bytes.is_ascii();
+    let ascii = header & 3 == LATIN1 && is_ascii(bytes);
     // What the owned UTF-8 copy takes: Latin-1 above 0x7f takes two bytes,
     // a UTF-16 unit up to three.
     let out = match header & 3 {
