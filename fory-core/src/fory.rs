@@ -376,7 +376,7 @@ impl Fory {
         }
         let mut ctx = ReadContext::new(
             r,
-            self.cfg,
+            &self.cfg,
             oob,
             buffers.unwrap_or_default(),
             shared,

@@ -85,8 +85,8 @@ impl CompiledStruct {
 /// index takes over.
 #[derive(Debug, Default)]
 pub struct MetaShareTable {
-    entries: smallvec::SmallVec<[(std::borrow::Cow<'static, str>, u32); 8]>,
-    index: Option<rustc_hash::FxHashMap<std::borrow::Cow<'static, str>, u32>>,
+    entries: smallvec::SmallVec<[(std::borrow::Cow<'static, str>, u32); 4]>,
+    index: Option<Box<rustc_hash::FxHashMap<std::borrow::Cow<'static, str>, u32>>>,
 }
 
 impl MetaShareTable {
@@ -121,7 +121,7 @@ impl MetaShareTable {
         } else if self.entries.len() >= 16 {
             let mut m: rustc_hash::FxHashMap<_, _> = self.entries.iter().cloned().collect();
             m.insert(name.clone(), idx);
-            self.index = Some(m);
+            self.index = Some(Box::new(m));
         }
         self.entries.push((name, idx));
     }

@@ -225,7 +225,7 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
 /// Per-call read state; `'de` is the lifetime of the stream and buffers.
 pub struct ReadContext<'de> {
     r: Reader<'de>,
-    cfg: Config,
+    cfg: &'de Config,
     oob: bool,
     buffers: Vec<&'de [u8]>,
     next_buffer: usize,
@@ -268,7 +268,7 @@ impl<'de> ReadContext<'de> {
     #[inline(always)]
     pub(crate) fn new(
         r: Reader<'de>,
-        cfg: Config,
+        cfg: &'de Config,
         oob: bool,
         buffers: Vec<&'de [u8]>,
         shared: &'de [bytes::Bytes],
@@ -298,7 +298,8 @@ impl<'de> ReadContext<'de> {
     }
 
     /// The wire settings.
-    pub fn config(&self) -> Config {
+    #[inline(always)]
+    pub fn config(&self) -> &Config {
         self.cfg
     }
 

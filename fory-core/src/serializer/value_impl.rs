@@ -71,7 +71,7 @@ impl<'de> ReadContext<'de> {
             ref_count: self.refs.len() as u32,
             depth: self.depth,
         };
-        let mut d = Decoder::lent(lent, reg.schema(), self.cfg, &bufs);
+        let mut d = Decoder::lent(lent, reg.schema(), *self.cfg, &bufs);
         let r = f(&mut d);
         let (back, referenced) = d.give_back(known);
         self.r = back.r;
