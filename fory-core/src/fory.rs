@@ -305,6 +305,11 @@ impl Fory {
     }
 
     /// Deserializes a typed value from a stream written without a callback.
+    ///
+    /// The value may borrow from `data` (`&'de [u8]`, `&'de str` fields).
+    /// The instance is borrowed for the same lifetime: the read uses its
+    /// registry in place, without reference counting per call or per struct.
+    /// Owned types (`T: for<'a> Deserialize<'a>`) are unaffected.
     pub fn deserialize<'de, T: Deserialize<'de>>(&'de self, data: &'de [u8]) -> Result<T> {
         self.deserialize_inner(data, None, &[])
     }
