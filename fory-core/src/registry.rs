@@ -16,9 +16,9 @@ pub struct CompiledStruct {
     pub layout: StructLayout,
     /// How each field (by declaration index) is framed.
     pub plans: Vec<FieldPlan>,
-    /// Whether the wire order derived code guessed at compile time is the
-    /// real one (decided on first use).
-    static_order: OnceLock<(bool, u64)>,
+    /// Whether derived code's compile-time guesses hold (decided on first
+    /// use; see [`CompiledStruct::static_plans`]).
+    static_order: OnceLock<bool>,
     /// How the struct is registered (a copy of the declaration's, one
     /// pointer hop closer for the type meta written with every value).
     registration: crate::schema::Registration,
@@ -37,39 +37,36 @@ impl CompiledStruct {
     /// Whether derived code took its straight-line path (`None` before the
     /// first use). See [`CompiledStruct::static_plans`].
     pub fn static_order_used(&self) -> Option<bool> {
-        self.static_order.get().map(|&(ok, _)| ok)
+        self.static_order.get().copied()
     }
 
-    /// The field plans as an array, when the wire order derived code
-    /// guessed at compile time (`order`) is the layout's order; derived code
-    /// then reads and writes the fields in straight lines. With them a mask:
-    /// bit `i` is set when field `i`, listed in `simple` with a wire type id,
-    /// really is a leaf written without framing (no null or ref flag, no type
-    /// meta) with that id, so the code skips its plan. `None` sends derived
-    /// code to its field loop. Decided once per struct and registry.
+    /// The field plans as an array, when derived code may take its
+    /// straight-line path: the wire order it guessed at compile time
+    /// (`order`) is the layout's, and every field it guessed to be a leaf
+    /// (listed in `simple` with a wire type id; the first 64 fields) really
+    /// is one: no null or ref flag, no type meta, that wire type. Leaves are
+    /// then written and read without their plans, the other fields through
+    /// the plans returned. `None` sends derived code to its field loop.
+    /// Decided once per struct and registry.
     #[inline]
     pub fn static_plans<const N: usize>(
         &self,
         order: &[usize; N],
         simple: &[(usize, u8)],
-    ) -> Option<(&[FieldPlan; N], u64)> {
-        let (ok, mask) = *self.static_order.get_or_init(|| {
-            let ok = self.layout.order.as_slice() == order.as_slice();
-            let mask = simple
-                .iter()
-                .filter(|&&(i, id)| {
-                    i < 64
-                        && self.plans.get(i).is_some_and(|p| {
-                            !p.nullable && !p.runtime_ref && !p.dynamic && p.wire_id == id
-                        })
-                })
-                .fold(0u64, |m, &(i, _)| m | 1 << i);
-            (ok, mask)
+    ) -> Option<&[FieldPlan; N]> {
+        let ok = *self.static_order.get_or_init(|| {
+            let leaf = |&(i, id): &(usize, u8)| {
+                self.plans
+                    .get(i)
+                    .is_some_and(|p| !p.nullable && !p.runtime_ref && !p.dynamic && p.wire_id == id)
+            };
+            self.layout.order.as_slice() == order.as_slice()
+                && simple.iter().filter(|&&(i, _)| i < 64).all(leaf)
         });
         if !ok {
             return None;
         }
-        Some((self.plans.as_slice().try_into().ok()?, mask))
+        self.plans.as_slice().try_into().ok()
     }
 
     /// How the struct is registered.

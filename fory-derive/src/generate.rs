@@ -146,7 +146,7 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
     let order = crate::order::wire_order(&wire);
     let n_wire = wire.len();
     // fields written without framing, as guessed: (field, wire type id);
-    // the runtime confirms each one (bit `i` of `__simple`), the others
+    // the runtime confirms them all (else the field loop runs), the others
     // (and any past the 64th) go through their plan
     let simple: Vec<(usize, u8)> = wire
         .iter()
@@ -157,10 +157,8 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
     let simple_id = |i: usize| simple.iter().find(|p| p.0 == i).map(|p| p.1);
     let simple_pairs = simple.iter().map(|(i, id)| quote!((#i, #id)));
     let static_guess = quote!(&[#(#order),*], &[#(#simple_pairs),*]);
-    // the straight-line path runs when the runtime confirms every guessed leaf
-    let full_mask: u64 = simple.iter().fold(0, |m, &(i, _)| m | 1u64 << i);
-    let (g_de0, de0, _) = de_generics(c.generics);
-    let _ = g_de0;
+    // the straight-line path runs when the runtime confirms every guess
+    let (_, de0, _) = de_generics(c.generics);
     // consecutive leaves share one writer (its length stays in a register)
     let mut static_writes = Vec::new();
     let mut run = Vec::new();
@@ -296,7 +294,7 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
             }
             fn write_body<'__fory_a>(&'__fory_a self, __ctx: &mut __p::WriteContext<'__fory_a, '_>) -> __p::Result<()> {
                 let __c = __p::structs::begin_write::<Self>(__ctx)?;
-                if let ::core::option::Option::Some((__plans, #full_mask)) = __c.static_plans::<#n_wire>(#static_guess) {
+                if let ::core::option::Option::Some(__plans) = __c.static_plans::<#n_wire>(#static_guess) {
                     #(#static_writes)*
                 } else {
                     for &__i in __c.layout.order.iter() {
@@ -320,7 +318,7 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
             fn read_body(__ctx: &mut __p::ReadContext<#de>, _: __p::TypeId) -> __p::Result<Self> {
                 let __plan = __p::structs::begin_read::<Self>(__ctx)?;
                 if let __p::ReadPlan::Consistent(__c) = &__plan {
-                    if let ::core::option::Option::Some((__plans, #full_mask)) = __c.static_plans::<#n_wire>(#static_guess) {
+                    if let ::core::option::Option::Some(__plans) = __c.static_plans::<#n_wire>(#static_guess) {
                         #(#static_reads)*
                         return ::core::result::Result::Ok(#ident { #(#static_inits)* });
                     }
@@ -328,12 +326,10 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
                 #(#local_decls)*
                 match __plan {
                     __p::ReadPlan::Consistent(__c) => {
-                        {
-                            for &__i in __c.layout.order.iter() {
-                                match __i {
-                                    #(#consistent_reads)*
-                                    _ => {}
-                                }
+                        for &__i in __c.layout.order.iter() {
+                            match __i {
+                                #(#consistent_reads)*
+                                _ => {}
                             }
                         }
                     }

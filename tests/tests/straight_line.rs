@@ -134,8 +134,8 @@ fn ordinary_structs_take_the_straight_line_in_both_modes() {
 
 #[test]
 fn ref_tracking_keeps_the_straight_line() {
-    // strings and nested structs carry ref flags then: those fields go
-    // through their plans, the rest stays straight
+    // nested structs carry ref flags then and go through their plans;
+    // leaves (primitives, strings without `ref`) stay straight
     for compatible in [false, true] {
         let f = fory_with(compatible, true);
         let v = mixed();

@@ -592,25 +592,6 @@ pub fn read_field<'de, T: Deserialize<'de>>(
     v
 }
 
-/// Writes a non-nullable primitive field with the wire type `id` (derived
-/// code's straight-line path, after [`CompiledStruct::static_plans`]
-/// confirmed the field's plan).
-#[inline(always)]
-pub fn write_prim<'a, T: Serialize>(
-    v: &'a T,
-    id: TypeId,
-    ctx: &mut WriteContext<'a, '_>,
-) -> Result<()> {
-    v.write_as(id, ctx)
-}
-
-/// Reads a non-nullable primitive field of wire type `id` (the counterpart
-/// of [`write_prim`]).
-#[inline(always)]
-pub fn read_prim<'de, T: Deserialize<'de>>(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<T> {
-    T::read_body(ctx, id)
-}
-
 /// Skips a remote field the local type does not have.
 pub fn skip_field(ctx: &mut ReadContext<'_>, f: &RemoteField) -> Result<()> {
     super::skip::skip_field(ctx, &f.wire, &f.plan)
