@@ -169,6 +169,35 @@ impl TypeCache {
     }
 }
 
+impl TypeCache {
+    /// The index this cache holds for the registry numbered `registry`.
+    #[inline]
+    fn index_in(&self, registry: u64) -> Option<usize> {
+        let packed = self.packed.load(Ordering::Relaxed);
+        (packed >> INDEX_BITS == registry).then_some((packed & ((1 << INDEX_BITS) - 1)) as usize)
+    }
+
+    /// Remembers index `i` in the registry numbered `registry`.
+    fn remember(&self, registry: u64, i: usize) {
+        self.packed
+            .store((registry << INDEX_BITS) | i as u64, Ordering::Relaxed);
+    }
+}
+
+/// `items[index[name]]`, or an error naming the `kind` of type missing.
+fn by_name<'a, T>(
+    index: &rustc_hash::FxHashMap<String, usize>,
+    items: &'a [T],
+    name: &str,
+    kind: &str,
+) -> Result<&'a T> {
+    index.get(name).map(|&i| &items[i]).ok_or_else(|| {
+        Error::encode(format!(
+            "{kind} {name} is not registered with this Fory instance"
+        ))
+    })
+}
+
 impl Default for TypeCache {
     fn default() -> Self {
         Self::new()
@@ -253,82 +282,48 @@ impl Registry {
 
     /// The compiled layout of the struct called `name`.
     pub fn compiled(&self, name: &str) -> Result<&CompiledStruct> {
-        self.index
-            .get(name)
-            .map(|&i| &self.compiled[i])
-            .ok_or_else(|| {
-                Error::encode(format!(
-                    "struct {name} is not registered with this Fory instance"
-                ))
-            })
+        by_name(&self.index, &self.compiled, name, "struct")
     }
 
     /// The compiled layout of `name`, remembered in `cache` for this registry.
     #[inline]
     pub fn compiled_cached(&self, cache: &TypeCache, name: &str) -> Result<&CompiledStruct> {
-        let packed = cache.packed.load(Ordering::Relaxed);
-        if packed >> INDEX_BITS == self.id {
-            let i = (packed & ((1 << INDEX_BITS) - 1)) as usize;
-            if let Some(c) = self.compiled.get(i) {
-                return Ok(c);
-            }
+        match cache.index_in(self.id).and_then(|i| self.compiled.get(i)) {
+            Some(c) => Ok(c),
+            None => self.miss(cache, &self.index, &self.compiled, name, "struct"),
         }
-        self.compiled_miss(cache, name)
-    }
-
-    /// The slow path of [`Registry::compiled_cached`]: look the name up and
-    /// remember the index.
-    #[cold]
-    #[inline(never)]
-    fn compiled_miss(&self, cache: &TypeCache, name: &str) -> Result<&CompiledStruct> {
-        let i = *self.index.get(name).ok_or_else(|| {
-            Error::encode(format!(
-                "struct {name} is not registered with this Fory instance"
-            ))
-        })?;
-        cache
-            .packed
-            .store((self.id << INDEX_BITS) | i as u64, Ordering::Relaxed);
-        Ok(&self.compiled[i])
     }
 
     /// The registered enum `name`, remembered in `cache` for this registry.
     #[inline]
     pub fn enum_cached(&self, cache: &TypeCache, name: &str) -> Result<&CompiledEnum> {
-        let packed = cache.packed.load(Ordering::Relaxed);
-        if packed >> INDEX_BITS == self.id {
-            let i = (packed & ((1 << INDEX_BITS) - 1)) as usize;
-            if let Some(e) = self.enums.get(i) {
-                return Ok(e);
-            }
+        match cache.index_in(self.id).and_then(|i| self.enums.get(i)) {
+            Some(e) => Ok(e),
+            None => self.miss(cache, &self.enum_index, &self.enums, name, "enum"),
         }
-        self.enum_miss(cache, name)
     }
 
     /// The registered enum `name`.
     pub fn enum_named(&self, name: &str) -> Result<&CompiledEnum> {
-        self.enum_index
-            .get(name)
-            .map(|&i| &self.enums[i])
-            .ok_or_else(|| {
-                Error::encode(format!(
-                    "enum {name} is not registered with this Fory instance"
-                ))
-            })
+        by_name(&self.enum_index, &self.enums, name, "enum")
     }
 
+    /// The slow path of the cached lookups: find `name`, remember its index.
     #[cold]
     #[inline(never)]
-    fn enum_miss(&self, cache: &TypeCache, name: &str) -> Result<&CompiledEnum> {
-        let i = *self.enum_index.get(name).ok_or_else(|| {
-            Error::encode(format!(
-                "enum {name} is not registered with this Fory instance"
-            ))
-        })?;
-        cache
-            .packed
-            .store((self.id << INDEX_BITS) | i as u64, Ordering::Relaxed);
-        Ok(&self.enums[i])
+    fn miss<'a, T>(
+        &self,
+        cache: &TypeCache,
+        index: &rustc_hash::FxHashMap<String, usize>,
+        items: &'a [T],
+        name: &str,
+        kind: &str,
+    ) -> Result<&'a T> {
+        let found = by_name(index, items, name, kind)?;
+        if let Some(&i) = index.get(name) {
+            cache.remember(self.id, i);
+        }
+        Ok(found)
     }
 
     /// A TypeDef seen before (by its 8-byte header), if any.

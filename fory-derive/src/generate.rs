@@ -211,33 +211,28 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
             }
         }
     }
-    let mut wi = 0usize;
-    let static_inits = fields
-        .iter()
-        .map(|f| {
-            let fi = f.ident;
-            if f.attrs.skip {
-                quote!(#fi: ::core::default::Default::default(),)
-            } else {
-                let l = &locals[wi];
-                wi += 1;
-                quote!(#fi: #l,)
-            }
-        })
-        .collect::<Vec<_>>();
-    let mut wi = 0usize;
-    let inits = fields.iter().map(|f| {
-        let fi = f.ident;
-        if f.attrs.skip {
-            quote!(#fi: ::core::default::Default::default(),)
-        } else {
-            let l = &locals[wi];
-            wi += 1;
-            match &f.attrs.default {
-                Some(path) => quote_spanned!(f.ty.span()=> #fi: #l.unwrap_or_else(#path),),
-                None => quote_spanned!(f.ty.span()=> #fi: #l.unwrap_or_default(),),
-            }
-        }
+    // the value's field initialisers: skipped fields default, wire field
+    // `i` (its local `__f{i}`) as `wire_init` makes it
+    let field_inits = |wire_init: &dyn Fn(&Field<'_>, &syn::Ident) -> TokenStream| {
+        let mut wi = 0usize;
+        fields
+            .iter()
+            .map(|f| {
+                let fi = f.ident;
+                if f.attrs.skip {
+                    quote!(#fi: ::core::default::Default::default(),)
+                } else {
+                    let init = wire_init(f, &locals[wi]);
+                    wi += 1;
+                    quote!(#fi: #init,)
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let static_inits = field_inits(&|_, l| quote!(#l));
+    let inits = field_inits(&|f, l| match &f.attrs.default {
+        Some(path) => quote_spanned!(f.ty.span()=> #l.unwrap_or_else(#path)),
+        None => quote_spanned!(f.ty.span()=> #l.unwrap_or_default()),
     });
 
     let g_type = bounded(c.generics, &[parse_quote!(__p::ForyType)]);
