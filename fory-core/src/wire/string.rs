@@ -21,7 +21,13 @@ pub const UTF8: u64 = 2;
 #[inline]
 pub fn write_string(w: &mut Writer<'_>, s: &str) {
     let bytes = s.as_bytes();
-    if is_ascii(bytes) {
+    if bytes.len() <= Writer::SHORT_STRING {
+        if !w.short_ascii_string(bytes) {
+            write_non_ascii(w, s);
+        }
+        return;
+    }
+    if bytes.is_ascii() {
         write_header(w, bytes.len(), LATIN1);
         w.bytes(bytes);
         return;
@@ -176,6 +182,57 @@ mod tests {
                 assert_eq!(is_ascii(&v), v.is_ascii());
             }
         }
+    }
+
+    /// The body as the format describes it, built the slow way.
+    fn reference(s: &str) -> Vec<u8> {
+        let (coding, body): (u64, Vec<u8>) = if s.chars().all(|c| (c as u32) < 0x100) {
+            (LATIN1, s.chars().map(|c| c as u32 as u8).collect())
+        } else {
+            (UTF8, s.as_bytes().to_vec())
+        };
+        let mut v = Vec::new();
+        Writer::new(&mut v).var_u64(((body.len() as u64) << 2) | coding);
+        v.extend_from_slice(&body);
+        v
+    }
+
+    #[test]
+    fn short_string_path_matches_the_reference() {
+        let base: String = (0..80u8).map(|i| (b'a' + i % 26) as char).collect();
+        for n in 0..base.len() {
+            let ascii = &base[..n];
+            // after some bytes, so the stores land at unaligned offsets
+            for prefix in 0..3 {
+                let mut v = vec![0xAA; prefix];
+                write_string(&mut Writer::new(&mut v), ascii);
+                assert_eq!(&v[..prefix], &vec![0xAA; prefix][..]);
+                assert_eq!(v[prefix..], reference(ascii), "{n}");
+            }
+            // one non-ASCII char anywhere: Latin-1 (é) or UTF-8 (ሴ)
+            for bad in 0..n {
+                for c in ['é', '\u{1234}'] {
+                    let s: String = ascii
+                        .chars()
+                        .enumerate()
+                        .map(|(i, a)| if i == bad { c } else { a })
+                        .collect();
+                    let mut v = Vec::new();
+                    write_string(&mut Writer::new(&mut v), &s);
+                    assert_eq!(v, reference(&s), "{n} {bad} {c}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_ascii_string_writes_nothing_for_other_text() {
+        let mut v = vec![7u8];
+        assert!(!Writer::new(&mut v).short_ascii_string("abcdefghijklmnopqrsé".as_bytes()));
+        assert!(!Writer::new(&mut v).short_ascii_string("\u{80}".as_bytes()));
+        assert_eq!(v, [7]);
+        assert!(Writer::new(&mut v).short_ascii_string(b"xyz"));
+        assert_eq!(v, [7, 12, b'x', b'y', b'z']);
     }
 
     #[test]

@@ -151,6 +151,88 @@ impl<'a> Writer<'a> {
         unsafe { self.buf.set_len(len + n + 1) };
     }
 
+    /// Appends a string body of at most [`SHORT_STRING`](Self::SHORT_STRING)
+    /// bytes when every byte is ASCII: the header `len << 2 | LATIN1` (one
+    /// or two LEB128 bytes) and the bytes, after one capacity check. The
+    /// bytes are moved as up to four overlapping words, and the same words
+    /// give the ASCII check, so a short string costs a handful of loads and
+    /// stores instead of a scan and a `memcpy` call. Returns `false`, having
+    /// written nothing, when a byte is not ASCII.
+    ///
+    /// # Panics
+    /// When `b` is longer than `SHORT_STRING` (a caller's bug).
+    #[inline(always)]
+    pub fn short_ascii_string(&mut self, b: &[u8]) -> bool {
+        let n = b.len();
+        assert!(n <= Self::SHORT_STRING, "short_ascii_string: {n} bytes");
+        // windows `[i, i + K)` that together cover `0..n`
+        match n {
+            33.. => self.ascii_windows::<16>(b, [0, 16, n - 32, n - 16]),
+            16.. => self.ascii_windows::<16>(b, [0, n - 16, 0, n - 16]),
+            8.. => self.ascii_windows::<8>(b, [0, n - 8, 0, n - 8]),
+            4.. => self.ascii_windows::<4>(b, [0, n - 4, 0, n - 4]),
+            1.. => self.ascii_windows::<1>(b, [0, n / 2, n - 1, n - 1]),
+            0 => {
+                self.buf.push(0);
+                true
+            }
+        }
+    }
+
+    /// [`short_ascii_string`](Self::short_ascii_string) for `b` covered by
+    /// the four windows of `K` bytes at `at` (each inside `b`, together
+    /// covering all of it).
+    #[inline(always)]
+    fn ascii_windows<const K: usize>(&mut self, b: &[u8], at: [usize; 4]) -> bool {
+        let n = b.len();
+        let load = |i: usize| -> [u8; K] {
+            let mut w = [0u8; K];
+            w.copy_from_slice(&b[i..i + K]);
+            w
+        };
+        let words = [load(at[0]), load(at[1]), load(at[2]), load(at[3])];
+        let wide = |w: &[u8; K]| {
+            let mut v = [0u8; 16];
+            v[..K].copy_from_slice(w);
+            u128::from_le_bytes(v)
+        };
+        let any = wide(&words[0]) | wide(&words[1]) | wide(&words[2]) | wide(&words[3]);
+        if any & 0x8080_8080_8080_8080_8080_8080_8080_8080 != 0 {
+            return false;
+        }
+        // the header is below 2^14 (two LEB128 bytes): n <= 64
+        let header = (n as u32) << 2;
+        let hl = if header < 0x80 { 1 } else { 2 };
+        self.buf.reserve(hl + n);
+        let len = self.buf.len();
+        let out = &mut self.buf.spare_capacity_mut()[..hl + n];
+        if hl == 1 {
+            out[0].write(header as u8);
+        } else {
+            out[0].write(header as u8 | 0x80);
+            out[1].write((header >> 7) as u8);
+        }
+        let body = &mut out[hl..];
+        for (&i, w) in at.iter().zip(words) {
+            let dst = &mut body[i..i + K];
+            // SAFETY: `dst` is `K` bytes of the vector's spare capacity
+            // (bounds checked by the slice index), so it is valid for an
+            // unaligned write of a `[u8; K]`.
+            unsafe { dst.as_mut_ptr().cast::<[u8; K]>().write_unaligned(w) };
+        }
+        // SAFETY: `out` is the `hl + n` bytes right after `len` (reserved
+        // above). The header bytes are written, and the windows the caller
+        // passes cover every body byte (`short_ascii_string`: for n >= 33
+        // 0..16, 16..32, n-32..n, n-16..n with n - 32 <= 32; for 16..=32
+        // 0..16 and n-16..n; likewise for 8 and 4; bytes 0, n/2 and n-1 for
+        // n <= 3), so the first `len + hl + n` bytes are initialised.
+        unsafe { self.buf.set_len(len + hl + n) };
+        true
+    }
+
+    /// The longest string [`short_ascii_string`](Self::short_ascii_string) takes.
+    pub const SHORT_STRING: usize = 64;
+
     /// Zigzag then varuint64.
     #[inline]
     pub fn var_i64(&mut self, v: i64) {
