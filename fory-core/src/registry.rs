@@ -25,9 +25,17 @@ pub struct CompiledStruct {
     /// Compatible mode: the struct's own TypeDef, encoded and decoded, so a
     /// stream announcing exactly it is recognised by comparing bytes.
     own: Option<(Vec<u8>, crate::serializer::structs::RemoteStruct)>,
+    /// Its index among the registry's structs (a context's meta-share slot).
+    slot: u32,
 }
 
 impl CompiledStruct {
+    /// The struct's index in its registry: a dense key for per-stream tables.
+    #[inline]
+    pub fn slot(&self) -> u32 {
+        self.slot
+    }
+
     /// The struct's own TypeDef bytes and their decoded form (compatible mode).
     #[inline]
     pub fn own_typedef(&self) -> Option<(&[u8], &crate::serializer::structs::RemoteStruct)> {
@@ -82,9 +90,17 @@ impl CompiledStruct {
 /// index takes over.
 #[derive(Debug, Default)]
 pub struct MetaShareTable {
-    entries: smallvec::SmallVec<[(std::borrow::Cow<'static, str>, u32); 4]>,
+    /// `(name, index, struct slot or NO_SLOT)`, in announcement order.
+    entries: smallvec::SmallVec<[(std::borrow::Cow<'static, str>, u32, u32); 4]>,
     index: Option<Box<rustc_hash::FxHashMap<std::borrow::Cow<'static, str>, u32>>>,
+    /// How many entries came through [`insert_struct`](Self::insert_struct)
+    /// (when all did, a slot not found means "not announced", without
+    /// comparing names).
+    slotted: usize,
 }
+
+/// The slot of an entry that is not a registered struct.
+const NO_SLOT: u32 = u32::MAX;
 
 impl MetaShareTable {
     /// The index of `name`, when announced.
@@ -95,9 +111,28 @@ impl MetaShareTable {
             None => self
                 .entries
                 .iter()
-                .find(|(n, _)| std::ptr::eq(n.as_ref(), name) || n.as_ref() == name)
-                .map(|(_, i)| i),
+                .find(|(n, _, _)| std::ptr::eq(n.as_ref(), name) || n.as_ref() == name)
+                .map(|(_, i, _)| i),
         }
+    }
+
+    /// The index of the registered struct in `slot` ([`CompiledStruct::slot`],
+    /// named `name`), when announced: the slots are compared as integers,
+    /// and the name only when some entry came from elsewhere (or past 16
+    /// entries, where the hash index answers).
+    #[inline]
+    pub fn get_struct(&self, slot: u32, name: &str) -> Option<u32> {
+        if self.index.is_some() {
+            // past 16 entries the hash index answers
+            return self.get(name).copied();
+        }
+        if let Some((_, i, _)) = self.entries.iter().find(|e| e.2 == slot) {
+            return Some(*i);
+        }
+        if self.slotted == self.entries.len() {
+            return None;
+        }
+        self.get(name).copied()
     }
 
     /// How many types were announced.
@@ -113,14 +148,28 @@ impl MetaShareTable {
 
     /// Records `name` with index `idx`.
     pub fn insert(&mut self, name: std::borrow::Cow<'static, str>, idx: u32) {
+        self.insert_slotted(name, idx, NO_SLOT);
+    }
+
+    /// Records the registered struct in `slot`, named `name`, with index `idx`.
+    pub fn insert_struct(&mut self, slot: u32, name: &'static str, idx: u32) {
+        self.insert_slotted(std::borrow::Cow::Borrowed(name), idx, slot);
+        self.slotted += 1;
+    }
+
+    fn insert_slotted(&mut self, name: std::borrow::Cow<'static, str>, idx: u32, slot: u32) {
         if let Some(m) = &mut self.index {
             m.insert(name.clone(), idx);
         } else if self.entries.len() >= 16 {
-            let mut m: rustc_hash::FxHashMap<_, _> = self.entries.iter().cloned().collect();
+            let mut m: rustc_hash::FxHashMap<_, _> = self
+                .entries
+                .iter()
+                .map(|(n, i, _)| (n.clone(), *i))
+                .collect();
             m.insert(name.clone(), idx);
             self.index = Some(Box::new(m));
         }
-        self.entries.push((name, idx));
+        self.entries.push((name, idx, slot));
     }
 }
 
@@ -258,6 +307,7 @@ impl Registry {
                     static_order: OnceLock::new(),
                     registration: s.registration.clone(),
                     own,
+                    slot: compiled.len() as u32,
                 });
             }
         }
@@ -405,5 +455,23 @@ mod tests {
         s.insert(Cow::Borrowed("a.B"), 0);
         assert_eq!(s.get("a.B"), Some(&0));
         assert_eq!(s.get(&String::from("a.B")), Some(&0));
+    }
+
+    #[test]
+    fn meta_share_struct_slots_agree_with_names() {
+        // only slotted entries: a free slot is "not announced"
+        let mut t = MetaShareTable::default();
+        assert_eq!(t.get_struct(3, "a.S3"), None);
+        t.insert_struct(3, "a.S3", 0);
+        t.insert_struct(0, "a.S0", 1);
+        assert_eq!(t.get_struct(3, "a.S3"), Some(0));
+        assert_eq!(t.get_struct(0, "a.S0"), Some(1));
+        assert_eq!(t.get_struct(1, "a.S1"), None);
+        assert_eq!(t.get("a.S3"), Some(&0), "found by name too");
+        // an entry by name (the dynamic encoder) is found from its slot
+        t.insert(Cow::Borrowed("a.S7"), 2);
+        assert_eq!(t.get_struct(7, "a.S7"), Some(2));
+        assert_eq!(t.get_struct(5, "a.S5"), None);
+        assert_eq!(t.len(), 3);
     }
 }
