@@ -17,17 +17,22 @@ pub const UTF16: u64 = 1;
 /// UTF-8 coding id.
 pub const UTF8: u64 = 2;
 
-/// Writes a string body.
-#[inline]
+/// Writes a string body. Short ASCII strings (the common field value) take
+/// a path inlined into the caller; the others one call away.
+#[inline(always)]
 pub fn write_string(w: &mut Writer<'_>, s: &str) {
     let bytes = s.as_bytes();
-    if bytes.len() <= Writer::SHORT_STRING {
-        if !w.short_ascii_string(bytes) {
-            write_non_ascii(w, s);
-        }
+    if bytes.len() <= Writer::SHORT_STRING && w.short_ascii_string(bytes) {
         return;
     }
-    if bytes.is_ascii() {
+    write_long_or_non_ascii(w, s);
+}
+
+/// [`write_string`] past its short ASCII path.
+#[inline(never)]
+fn write_long_or_non_ascii(w: &mut Writer<'_>, s: &str) {
+    let bytes = s.as_bytes();
+    if bytes.len() > Writer::SHORT_STRING && bytes.is_ascii() {
         write_header(w, bytes.len(), LATIN1);
         w.bytes(bytes);
         return;

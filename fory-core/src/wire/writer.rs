@@ -167,8 +167,8 @@ impl<'a> Writer<'a> {
         assert!(n <= Self::SHORT_STRING, "short_ascii_string: {n} bytes");
         // windows `[i, i + K)` that together cover `0..n`
         match n {
-            33.. => self.ascii_windows::<16>(b, [0, 16, n - 32, n - 16]),
-            16.. => self.ascii_windows::<16>(b, [0, n - 16, 0, n - 16]),
+            33.. => self.ascii_windows16(b, [0, 16, n - 32, n - 16]),
+            16.. => self.ascii_windows16(b, [0, n - 16, 0, n - 16]),
             8.. => self.ascii_windows::<8>(b, [0, n - 8, 0, n - 8]),
             4.. => self.ascii_windows::<4>(b, [0, n - 4, 0, n - 4]),
             1.. => self.ascii_windows::<1>(b, [0, n / 2, n - 1, n - 1]),
@@ -177,6 +177,64 @@ impl<'a> Writer<'a> {
                 true
             }
         }
+    }
+
+    /// [`ascii_windows`](Self::ascii_windows) for 16-byte windows: in SSE2
+    /// registers on x86_64 (part of its baseline), where the generic code
+    /// would take two general registers per window.
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[inline(always)]
+    fn ascii_windows16(&mut self, b: &[u8], at: [usize; 4]) -> bool {
+        use std::arch::x86_64::{
+            __m128i, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_storeu_si128,
+        };
+        let n = b.len();
+        let load = |i: usize| -> __m128i {
+            let src = &b[i..i + 16];
+            // SAFETY: `src` is 16 readable bytes (bounds checked by the
+            // slice index); the load is unaligned.
+            unsafe { _mm_loadu_si128(src.as_ptr().cast()) }
+        };
+        let w = [load(at[0]), load(at[1]), load(at[2]), load(at[3])];
+        // SAFETY: register-only SSE2 operations; this code is compiled only
+        // where SSE2 is enabled (`cfg(target_feature = "sse2")`).
+        let high = unsafe {
+            let any = _mm_or_si128(_mm_or_si128(w[0], w[1]), _mm_or_si128(w[2], w[3]));
+            _mm_movemask_epi8(any)
+        };
+        if high != 0 {
+            return false;
+        }
+        let header = (n as u32) << 2;
+        let hl = if header < 0x80 { 1 } else { 2 };
+        self.buf.reserve(hl + n);
+        let len = self.buf.len();
+        let out = &mut self.buf.spare_capacity_mut()[..hl + n];
+        if hl == 1 {
+            out[0].write(header as u8);
+        } else {
+            out[0].write(header as u8 | 0x80);
+            out[1].write((header >> 7) as u8);
+        }
+        let body = &mut out[hl..];
+        for (&i, w) in at.iter().zip(w) {
+            let dst = &mut body[i..i + 16];
+            // SAFETY: `dst` is 16 bytes of the vector's spare capacity
+            // (bounds checked by the slice index); the store is unaligned.
+            unsafe { _mm_storeu_si128(dst.as_mut_ptr().cast(), w) };
+        }
+        // SAFETY: as in `ascii_windows`: the header bytes and the windows
+        // (which `short_ascii_string` makes cover `0..n`) initialise the
+        // `hl + n` bytes after `len`, all inside the reserved capacity.
+        unsafe { self.buf.set_len(len + hl + n) };
+        true
+    }
+
+    /// The generic form elsewhere.
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    #[inline(always)]
+    fn ascii_windows16(&mut self, b: &[u8], at: [usize; 4]) -> bool {
+        self.ascii_windows::<16>(b, at)
     }
 
     /// [`short_ascii_string`](Self::short_ascii_string) for `b` covered by
