@@ -159,25 +159,57 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
     let static_guess = quote!(&[#(#order),*], &[#(#simple_pairs),*]);
     // the straight-line path runs when the runtime confirms every guess
     let (_, de0, _) = de_generics(c.generics);
-    // consecutive leaves share one writer (its length stays in a register)
+    // consecutive leaves share one writer; consecutive fixed-size leaves
+    // (numbers, bools) write into bytes reserved once for all of them
     let mut static_writes = Vec::new();
-    let mut run = Vec::new();
-    let flush = |run: &mut Vec<TokenStream>, out: &mut Vec<TokenStream>| {
-        if !run.is_empty() {
-            let r = std::mem::take(run);
-            out.push(quote!({
-                let mut __w = __ctx.writer();
-                #(#r)*
-            }));
+    let mut run: Vec<(usize, u8)> = Vec::new();
+    let flush = |run: &mut Vec<(usize, u8)>, out: &mut Vec<TokenStream>| {
+        let leaves = std::mem::take(run);
+        if leaves.is_empty() {
+            return;
         }
+        let mut parts = Vec::new();
+        let mut fixed: Vec<(usize, u8)> = Vec::new();
+        let flush_fixed = |fixed: &mut Vec<(usize, u8)>, parts: &mut Vec<TokenStream>| {
+            if fixed.is_empty() {
+                return;
+            }
+            let tys = fixed.iter().map(|&(i, _)| wire[i].ty);
+            let writes = fixed.iter().map(|&(i, id)| {
+                let fi = wire[i].ident;
+                quote_spanned!(wire[i].ty.span()=> __p::Serialize::write_run(&self.#fi, #id, __r)?;)
+            });
+            parts.push(quote!({
+                const __MAX: usize = 0 #(+ <#tys as __p::Serialize>::RUN_MAX)*;
+                __w.run(__MAX, |__r| -> __p::Result<()> {
+                    #(#writes)*
+                    ::core::result::Result::Ok(())
+                })?;
+            }));
+            fixed.clear();
+        };
+        for (i, id) in leaves {
+            if id == crate::order::STRING {
+                flush_fixed(&mut fixed, &mut parts);
+                let fi = wire[i].ident;
+                parts.push(quote_spanned!(wire[i].ty.span()=>
+                    __p::Serialize::write_leaf(&self.#fi, #id, &mut __w)?;
+                ));
+            } else {
+                fixed.push((i, id));
+            }
+        }
+        flush_fixed(&mut fixed, &mut parts);
+        out.push(quote!({
+            let mut __w = __ctx.writer();
+            #(#parts)*
+        }));
     };
     for &i in &order {
         let fi = wire[i].ident;
         let span = wire[i].ty.span();
         match simple_id(i) {
-            Some(id) => run.push(quote_spanned! {span=>
-                __p::Serialize::write_leaf(&self.#fi, #id, &mut __w)?;
-            }),
+            Some(id) => run.push((i, id)),
             None => {
                 flush(&mut run, &mut static_writes);
                 static_writes.push(quote_spanned!(span=> __p::structs::write_field(&self.#fi, &__plans[#i], __ctx)?;));

@@ -15,6 +15,9 @@
 
 use crate::ast::Field;
 
+/// The STRING wire type id (a leaf that is not fixed-size).
+pub const STRING: u8 = tid::STRING;
+
 /// xlang type ids of the primitives (the spec's numbering).
 mod tid {
     pub const BOOL: u8 = 1;

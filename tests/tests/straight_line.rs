@@ -276,4 +276,23 @@ fn leaf_writes_and_reads() {
     assert_eq!(String::read_leaf(&mut r, tid::STRING).unwrap(), "hi");
     assert_eq!(r.remaining(), 0);
     assert!(Vec::<i32>::read_leaf(&mut Reader::new(&[0]), tid::LIST).is_err());
+
+    // the same numbers through a run of reserved bytes: the same bytes
+    let mut run_out = Vec::new();
+    let max = <i32 as Serialize>::RUN_MAX * 2 + <u16 as Serialize>::RUN_MAX + 16;
+    Writer::new(&mut run_out)
+        .run(max, |r| -> fory_core::Result<()> {
+            (-2i32).write_run(tid::INT32, r)?;
+            (-2i32).write_run(tid::VARINT32, r)?;
+            300u16.write_run(tid::UINT16, r)?;
+            assert!(300i32.write_run(tid::INT8, r).is_err(), "out of range");
+            assert!(String::from("x").write_run(tid::STRING, r).is_err());
+            true.write_run(tid::BOOL, r)?;
+            1.5f64.write_run(tid::FLOAT64, r)
+        })
+        .unwrap();
+    let mut want = out[..7].to_vec();
+    want.push(1);
+    want.extend_from_slice(&1.5f64.to_le_bytes());
+    assert_eq!(run_out, want);
 }

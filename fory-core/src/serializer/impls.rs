@@ -38,7 +38,7 @@ fn read_any_int(r: &mut crate::wire::Reader<'_>, id: TypeId) -> Result<i128> {
 }
 
 /// Writes an integer in the encoding `id` names, checking that it fits.
-fn write_int_as(v: i128, id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
+fn write_int_as(v: i128, id: TypeId, w: &mut impl IntSink) -> Result<()> {
     let out_of_range = || {
         Error::encode(format!(
             "{v} does not fit {}",
@@ -64,6 +64,90 @@ fn write_int_as(v: i128, id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<
     }
     Ok(())
 }
+
+/// Where integers are written: a [`Writer`](crate::wire::Writer) or a
+/// [`Run`] of reserved bytes (the same methods, one set of conversions).
+trait IntSink {
+    fn i8(&mut self, v: i8);
+    fn i16(&mut self, v: i16);
+    fn i32(&mut self, v: i32);
+    fn var_i32(&mut self, v: i32);
+    fn i64(&mut self, v: i64);
+    fn var_i64(&mut self, v: i64);
+    fn tagged_i64(&mut self, v: i64);
+    fn u8(&mut self, v: u8);
+    fn u16(&mut self, v: u16);
+    fn u32(&mut self, v: u32);
+    fn var_u32(&mut self, v: u32);
+    fn u64(&mut self, v: u64);
+    fn var_u64(&mut self, v: u64);
+    fn tagged_u64(&mut self, v: u64);
+}
+
+macro_rules! int_sink {
+    ($t:ty) => {
+        impl IntSink for $t {
+            #[inline(always)]
+            fn i8(&mut self, v: i8) {
+                <$t>::i8(self, v)
+            }
+            #[inline(always)]
+            fn i16(&mut self, v: i16) {
+                <$t>::i16(self, v)
+            }
+            #[inline(always)]
+            fn i32(&mut self, v: i32) {
+                <$t>::i32(self, v)
+            }
+            #[inline(always)]
+            fn var_i32(&mut self, v: i32) {
+                <$t>::var_i32(self, v)
+            }
+            #[inline(always)]
+            fn i64(&mut self, v: i64) {
+                <$t>::i64(self, v)
+            }
+            #[inline(always)]
+            fn var_i64(&mut self, v: i64) {
+                <$t>::var_i64(self, v)
+            }
+            #[inline(always)]
+            fn tagged_i64(&mut self, v: i64) {
+                <$t>::tagged_i64(self, v)
+            }
+            #[inline(always)]
+            fn u8(&mut self, v: u8) {
+                <$t>::u8(self, v)
+            }
+            #[inline(always)]
+            fn u16(&mut self, v: u16) {
+                <$t>::u16(self, v)
+            }
+            #[inline(always)]
+            fn u32(&mut self, v: u32) {
+                <$t>::u32(self, v)
+            }
+            #[inline(always)]
+            fn var_u32(&mut self, v: u32) {
+                <$t>::var_u32(self, v)
+            }
+            #[inline(always)]
+            fn u64(&mut self, v: u64) {
+                <$t>::u64(self, v)
+            }
+            #[inline(always)]
+            fn var_u64(&mut self, v: u64) {
+                <$t>::var_u64(self, v)
+            }
+            #[inline(always)]
+            fn tagged_u64(&mut self, v: u64) {
+                <$t>::tagged_u64(self, v)
+            }
+        }
+    };
+}
+int_sink!(crate::wire::Writer<'_>);
+int_sink!(crate::wire::Run<'_>);
 
 /// The elements of a dense array from its little-endian bytes (a trailing
 /// partial element is ignored; callers check the length first): one
@@ -152,6 +236,16 @@ macro_rules! int_impl {
                 }
                 write_int_as(*self as i128, id, w)
             }
+            // any integer encoding: a varuint64 or a tagged int64 at most
+            const RUN_MAX: usize = 9;
+            #[inline(always)]
+            fn write_run(&self, id: TypeId, r: &mut crate::wire::Run<'_>) -> Result<()> {
+                if id == $id {
+                    r.$write(*self);
+                    return Ok(());
+                }
+                write_int_as(*self as i128, id, r)
+            }
         }
         impl<'de> Deserialize<'de> for $t {
             fn accepts(id: TypeId) -> bool {
@@ -218,6 +312,13 @@ macro_rules! float_impl {
             }
             #[inline(always)]
             fn write_leaf(&self, _id: TypeId, $w: &mut crate::wire::Writer<'_>) -> Result<()> {
+                let $v = *self;
+                $write;
+                Ok(())
+            }
+            const RUN_MAX: usize = std::mem::size_of::<$t>();
+            #[inline(always)]
+            fn write_run(&self, _id: TypeId, $w: &mut crate::wire::Run<'_>) -> Result<()> {
                 let $v = *self;
                 $write;
                 Ok(())
@@ -294,6 +395,12 @@ impl Serialize for bool {
     #[inline(always)]
     fn write_leaf(&self, _id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
         w.u8(*self as u8);
+        Ok(())
+    }
+    const RUN_MAX: usize = 1;
+    #[inline(always)]
+    fn write_run(&self, _id: TypeId, r: &mut crate::wire::Run<'_>) -> Result<()> {
+        r.u8(*self as u8);
         Ok(())
     }
 }

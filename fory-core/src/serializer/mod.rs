@@ -20,7 +20,7 @@ use std::rc::Rc;
 use crate::error::{Error, Result};
 use crate::oob::{BufferObject, Placement};
 use crate::wire::type_id::TypeId;
-use crate::wire::{ref_flag, Reader, Writer};
+use crate::wire::{ref_flag, Reader, Run, Writer};
 use crate::Config;
 
 /// Per-call write state.
@@ -554,6 +554,21 @@ pub trait Serialize: ForyType {
     #[inline(always)]
     fn write_leaf(&self, id: TypeId, w: &mut Writer<'_>) -> Result<()> {
         let _ = w;
+        Err(not_a_leaf::<Self>(id))
+    }
+
+    /// The most bytes [`write_run`](Self::write_run) writes, whatever the
+    /// wire type: derived code reserves the sum over a run of fixed-size
+    /// fields once. Zero for types that are not such fields.
+    #[doc(hidden)]
+    const RUN_MAX: usize = 0;
+
+    /// [`write_leaf`](Self::write_leaf) for a fixed-size leaf (a number or a
+    /// bool) into bytes reserved for a whole run of fields.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn write_run(&self, id: TypeId, r: &mut Run<'_>) -> Result<()> {
+        let _ = r;
         Err(not_a_leaf::<Self>(id))
     }
 }

@@ -8,7 +8,7 @@
 use crate::error::{Error, Result};
 use crate::limits::{Limit, Limits};
 
-pub use super::writer::Writer;
+pub use super::writer::{Run, Writer};
 
 /// Reads Fory primitives from a borrowed byte slice, bounds-checked.
 ///

@@ -9,7 +9,7 @@ pub mod type_id;
 pub mod typedef;
 mod writer;
 
-pub use buffer::{Reader, Writer};
+pub use buffer::{Reader, Run, Writer};
 
 /// Header bitmap bits (first byte of every stream).
 pub mod header {

@@ -151,6 +151,31 @@ impl<'a> Writer<'a> {
         unsafe { self.buf.set_len(len + n + 1) };
     }
 
+    /// Reserves `max` bytes once and lets `f` write into them through a
+    /// [`Run`], which checks nothing but its own bounds and keeps its
+    /// position in a register: how derived code writes a run of fixed-size
+    /// fields. What `f` wrote stays written, also when it returns an error.
+    ///
+    /// # Panics
+    /// When `f` writes more than `max` bytes (a caller's bug: `max` is the
+    /// sum of the `Serialize::RUN_MAX` of what it writes).
+    #[inline(always)]
+    pub fn run<R>(&mut self, max: usize, f: impl FnOnce(&mut Run<'_>) -> R) -> R {
+        self.buf.reserve(max);
+        let len = self.buf.len();
+        let mut run = Run {
+            out: &mut self.buf.spare_capacity_mut()[..max],
+            n: 0,
+        };
+        let r = f(&mut run);
+        let n = run.n;
+        // SAFETY: every `Run` method writes `out[n..n + k]` (bounds checked)
+        // before it adds `k` to `n`, so `out[..n]`, the `n` bytes after
+        // `len` inside the reserved capacity, are initialised.
+        unsafe { self.buf.set_len(len + n) };
+        r
+    }
+
     /// Appends a string body of at most [`SHORT_STRING`](Self::SHORT_STRING)
     /// bytes when every byte is ASCII: the header `len << 2 | LATIN1` (one
     /// or two LEB128 bytes) and the bytes, after one capacity check. The
@@ -317,5 +342,252 @@ impl<'a> Writer<'a> {
             self.u8(1);
             self.u64(v);
         }
+    }
+}
+
+/// Bytes reserved by [`Writer::run`], written front to back without
+/// capacity checks. The methods mirror [`Writer`]'s fixed-size ones.
+#[derive(Debug)]
+pub struct Run<'a> {
+    out: &'a mut [std::mem::MaybeUninit<u8>],
+    n: usize,
+}
+
+impl Run<'_> {
+    /// `K` bytes.
+    #[inline(always)]
+    fn put<const K: usize>(&mut self, b: [u8; K]) {
+        let dst = &mut self.out[self.n..self.n + K];
+        // SAFETY: `dst` is `K` bytes (bounds checked by the slice index) of
+        // uninitialised `u8`s, valid for an unaligned write of a `[u8; K]`.
+        unsafe { dst.as_mut_ptr().cast::<[u8; K]>().write_unaligned(b) };
+        self.n += K;
+    }
+
+    /// One byte.
+    #[inline(always)]
+    pub fn u8(&mut self, v: u8) {
+        self.out[self.n].write(v);
+        self.n += 1;
+    }
+
+    /// One signed byte.
+    #[inline(always)]
+    pub fn i8(&mut self, v: i8) {
+        self.u8(v as u8);
+    }
+
+    /// 16-bit little endian.
+    #[inline(always)]
+    pub fn u16(&mut self, v: u16) {
+        self.put(v.to_le_bytes());
+    }
+
+    /// `i16` little endian.
+    #[inline(always)]
+    pub fn i16(&mut self, v: i16) {
+        self.put(v.to_le_bytes());
+    }
+
+    /// 32-bit little endian.
+    #[inline(always)]
+    pub fn u32(&mut self, v: u32) {
+        self.put(v.to_le_bytes());
+    }
+
+    /// `i32` little endian.
+    #[inline(always)]
+    pub fn i32(&mut self, v: i32) {
+        self.put(v.to_le_bytes());
+    }
+
+    /// 64-bit little endian.
+    #[inline(always)]
+    pub fn u64(&mut self, v: u64) {
+        self.put(v.to_le_bytes());
+    }
+
+    /// `i64` little endian.
+    #[inline(always)]
+    pub fn i64(&mut self, v: i64) {
+        self.put(v.to_le_bytes());
+    }
+
+    /// `f32` bit pattern, little endian.
+    #[inline(always)]
+    pub fn f32(&mut self, v: f32) {
+        self.u32(v.to_bits());
+    }
+
+    /// `f64` bit pattern, little endian.
+    #[inline(always)]
+    pub fn f64(&mut self, v: f64) {
+        self.u64(v.to_bits());
+    }
+
+    /// As [`Writer::var_u32`].
+    #[inline(always)]
+    pub fn var_u32(&mut self, v: u32) {
+        self.leb128::<5>(v as u64);
+    }
+
+    /// As [`Writer::var_i32`].
+    #[inline(always)]
+    pub fn var_i32(&mut self, v: i32) {
+        self.var_u32(((v << 1) ^ (v >> 31)) as u32);
+    }
+
+    /// As [`Writer::var_u64`].
+    #[inline(always)]
+    pub fn var_u64(&mut self, v: u64) {
+        self.leb128::<9>(v);
+    }
+
+    /// As [`Writer::var_i64`].
+    #[inline(always)]
+    pub fn var_i64(&mut self, v: i64) {
+        self.var_u64(((v << 1) ^ (v >> 63)) as u64);
+    }
+
+    /// As [`Writer::tagged_i64`].
+    #[inline(always)]
+    pub fn tagged_i64(&mut self, v: i64) {
+        if (-(1i64 << 30)..(1i64 << 30)).contains(&v) {
+            self.i32((v as i32) << 1);
+        } else {
+            self.u8(1);
+            self.i64(v);
+        }
+    }
+
+    /// As [`Writer::tagged_u64`].
+    #[inline(always)]
+    pub fn tagged_u64(&mut self, v: u64) {
+        if v < (1u64 << 31) {
+            self.u32((v as u32) << 1);
+        } else {
+            self.u8(1);
+            self.u64(v);
+        }
+    }
+
+    /// Fory's LEB128 variant of at most `MAX` bytes (see `Writer::leb128`).
+    #[inline(always)]
+    fn leb128<const MAX: usize>(&mut self, mut v: u64) {
+        let out = &mut self.out[self.n..self.n + MAX];
+        let mut i = 0;
+        while i + 1 < MAX && v >= 0x80 {
+            out[i].write((v as u8) | 0x80);
+            v >>= 7;
+            i += 1;
+        }
+        out[i].write(v as u8);
+        self.n += i + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `Run` method writes what the `Writer` method of the same name
+    /// writes, at the edges of each encoding.
+    #[test]
+    fn run_matches_writer() {
+        let i64s = [
+            0,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            (1 << 30) - 1,
+            -(1 << 30),
+            1 << 30,
+            i64::MIN,
+            i64::MAX,
+        ];
+        let u64s = [
+            0,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            (1 << 31) - 1,
+            1 << 31,
+            1 << 56,
+            u64::MAX,
+        ];
+        let i32s = [0, 1, -1, 63, -64, 64, i32::MIN, i32::MAX];
+        let u32s = [0, 127, 128, 16_384, 1 << 21, 1 << 28, u32::MAX];
+        let mut want = vec![0xEE];
+        let mut got = vec![0xEE];
+        let mut w = Writer::new(&mut want);
+        let max = 9 * (i64s.len() * 3 + u64s.len() * 3 + i32s.len() * 2 + u32s.len() * 2) + 64;
+        Writer::new(&mut got).run(max, |r| {
+            for &v in &i64s {
+                w.var_i64(v);
+                r.var_i64(v);
+                w.tagged_i64(v);
+                r.tagged_i64(v);
+                w.i64(v);
+                r.i64(v);
+            }
+            for &v in &u64s {
+                w.var_u64(v);
+                r.var_u64(v);
+                w.tagged_u64(v);
+                r.tagged_u64(v);
+                w.u64(v);
+                r.u64(v);
+            }
+            for &v in &i32s {
+                w.var_i32(v);
+                r.var_i32(v);
+                w.i32(v);
+                r.i32(v);
+            }
+            for &v in &u32s {
+                w.var_u32(v);
+                r.var_u32(v);
+                w.u32(v);
+                r.u32(v);
+            }
+            w.u8(0xAB);
+            r.u8(0xAB);
+            w.i8(-2);
+            r.i8(-2);
+            w.u16(0xBEEF);
+            r.u16(0xBEEF);
+            w.i16(-3);
+            r.i16(-3);
+            w.f32(1.5);
+            r.f32(1.5);
+            w.f64(-0.25);
+            r.f64(-0.25);
+        });
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn run_keeps_what_was_written_and_returns_the_result() {
+        let mut v = vec![1u8];
+        let r: Result<(), &str> = Writer::new(&mut v).run(10, |r| {
+            r.var_u32(300);
+            Err("stop")
+        });
+        assert_eq!(r, Err("stop"));
+        assert_eq!(v, [1, 0xAC, 0x02]);
+        // nothing written: nothing added
+        Writer::new(&mut v).run(10, |_| ());
+        assert_eq!(v.len(), 3);
+    }
+
+    #[test]
+    #[should_panic]
+    fn run_past_its_reservation_panics() {
+        let mut v = Vec::new();
+        Writer::new(&mut v).run(4, |r| r.var_u32(1));
     }
 }
