@@ -16,9 +16,13 @@ use crate::serializer::{read_full, write_full, Deserialize, ReadContext, Seriali
 use crate::value::Value;
 use crate::wire::{header, Reader};
 
-/// Results of [`Fory::serialize`] up to this many bytes are copied out of
-/// a reused per-thread buffer; larger ones take the buffer itself.
-pub const SCRATCH_HANDOFF: usize = 64 * 1024;
+/// [`Fory::serialize`] starts its output vector at the size of the instance's
+/// previous result, but at most this many bytes (past it, the vector grows).
+pub const MAX_INITIAL_CAPACITY: usize = 64 * 1024;
+
+/// Bytes [`Fory::serialize`] adds to the previous result's size for the
+/// next one's starting capacity.
+pub const OUTPUT_SLACK: usize = 256;
 
 /// A configured Fory instance. Cheap to clone and share (`Send + Sync`).
 #[derive(Debug, Clone)]
@@ -246,36 +250,29 @@ impl Fory {
 impl Fory {
     /// Serializes a typed value.
     ///
-    /// Small results are written into a per-thread scratch buffer and
-    /// copied out at their exact size (one right-sized allocation instead of
-    /// growing a fresh vector); a result past [`SCRATCH_HANDOFF`] bytes is
-    /// handed over without a copy.
+    /// The output vector starts at the size of this instance's previous
+    /// result plus [`OUTPUT_SLACK`] (at most [`MAX_INITIAL_CAPACITY`]), so
+    /// values of a steady size get one allocation, no regrowth and no copy
+    /// (the slack covers what runs of fields reserve for their worst case);
+    /// a result much smaller than its vector (after a larger one) is shrunk
+    /// to fit.
     pub fn serialize<T: Serialize>(&self, value: &T) -> Result<Vec<u8>> {
-        self.check()?;
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        let hint = self
+            .reg
+            .out_len_hint
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let mut out = Vec::with_capacity((hint + OUTPUT_SLACK).min(MAX_INITIAL_CAPACITY));
+        self.serialize_into(value, &mut out)?;
+        let len = out.len();
+        if len != hint {
+            self.reg
+                .out_len_hint
+                .store(len, std::sync::atomic::Ordering::Relaxed);
         }
-        let pooled = SCRATCH.with(|cell| {
-            // a serializer that serializes (re-entrant use) gets a fresh vector
-            let mut buf = cell.try_borrow_mut().ok()?;
-            buf.clear();
-            let r = self.serialize_into(value, &mut buf);
-            Some(r.map(|()| {
-                if buf.len() > SCRATCH_HANDOFF {
-                    std::mem::take(&mut *buf)
-                } else {
-                    buf.as_slice().to_vec()
-                }
-            }))
-        });
-        match pooled {
-            Some(r) => r,
-            None => {
-                let mut out = Vec::with_capacity(256);
-                self.serialize_into(value, &mut out)?;
-                Ok(out)
-            }
+        if out.capacity() > 2 * (len + OUTPUT_SLACK) {
+            out.shrink_to_fit();
         }
+        Ok(out)
     }
 
     /// Serializes a typed value, appending to `out`.

@@ -1,7 +1,7 @@
 //! The registered user types of a [`Fory`](crate::Fory) instance, with their
 //! layouts precomputed for its configuration.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::dynamic::layout::{field_plan, FieldPlan, StructLayout};
@@ -196,6 +196,9 @@ pub struct Registry {
     enums: Vec<CompiledEnum>,
     enum_index: rustc_hash::FxHashMap<String, usize>,
     typedefs: Mutex<rustc_hash::FxHashMap<u64, Arc<crate::serializer::structs::RemoteStruct>>>,
+    /// The length of the last `Fory::serialize` result: the next one's
+    /// starting capacity.
+    pub(crate) out_len_hint: AtomicUsize,
 }
 
 /// Entries a [`TypeCache`] can address per registry.
@@ -322,6 +325,7 @@ impl Registry {
             enums,
             enum_index,
             typedefs: Mutex::new(rustc_hash::FxHashMap::default()),
+            out_len_hint: AtomicUsize::new(0),
         })
     }
 

@@ -1,9 +1,10 @@
-//! `Fory::serialize` writes through a per-thread scratch buffer: results
-//! must be the same bytes as `serialize_into` whatever came before (small,
-//! large past the hand-off size, failed, or a serialize nested inside
-//! another one), and a large result is handed over without keeping it.
+//! `Fory::serialize` starts its output at the size of the previous result:
+//! results must be the same bytes as `serialize_into` whatever came before
+//! (small, large past the largest starting capacity, failed, or a serialize
+//! nested inside another one), and a small result after a large one must not
+//! keep the large one's capacity.
 
-use fory_core::fory::SCRATCH_HANDOFF;
+use fory_core::fory::MAX_INITIAL_CAPACITY as SCRATCH_HANDOFF;
 use fory_core::serializer::{Serialize, WriteContext};
 use fory_core::{Fory, ForyType};
 
@@ -26,8 +27,9 @@ fn same_bytes_in_any_order() {
         assert_eq!(f.serialize(&mid).unwrap(), direct(&f, &mid));
         let s = f.serialize(&small).unwrap();
         assert_eq!(s, direct(&f, &small));
-        // a small result is a right-sized copy, not the scratch buffer
+        // a small result after a large one does not keep its capacity
         assert!(s.capacity() < 1024, "{}", s.capacity());
+        assert!(l.capacity() >= l.len());
     }
 }
 
@@ -73,4 +75,21 @@ fn a_failed_serialize_leaves_the_next_one_intact() {
     assert!(f.serialize(&Unregistered::default()).is_err());
     let v = String::from("after");
     assert_eq!(f.serialize(&v).unwrap(), direct(&f, &v));
+}
+
+#[test]
+fn a_steady_size_gets_one_allocation_of_about_its_size() {
+    let f = Fory::default();
+    let v = vec![3u8; 1000];
+    let first = f.serialize(&v).unwrap();
+    let second = f.serialize(&v).unwrap();
+    assert_eq!(second, first);
+    assert_eq!(
+        second.capacity(),
+        second.len() + fory_core::fory::OUTPUT_SLACK,
+        "sized from the previous result"
+    );
+    // a larger value grows past the hint and still comes out whole
+    let big = vec![4u8; 5000];
+    assert_eq!(f.serialize(&big).unwrap(), direct(&f, &big));
 }
