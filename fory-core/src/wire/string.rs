@@ -17,12 +17,13 @@ pub const UTF16: u64 = 1;
 /// UTF-8 coding id.
 pub const UTF8: u64 = 2;
 
-/// Writes a string body. Short ASCII strings (the common field value) take
-/// a path inlined into the caller; the others one call away.
+/// Writes a string body. Short strings that need no transcoding (ASCII,
+/// or text past Latin-1) take a path inlined into the caller; the others
+/// are one call away.
 #[inline(always)]
 pub fn write_string(w: &mut Writer<'_>, s: &str) {
     let bytes = s.as_bytes();
-    if bytes.len() <= Writer::SHORT_STRING && w.short_ascii_string(bytes) {
+    if bytes.len() <= Writer::SHORT_STRING && w.short_string(bytes) {
         return;
     }
     write_long_or_non_ascii(w, s);
@@ -241,18 +242,36 @@ mod tests {
                     write_string(&mut Writer::new(&mut v), &s);
                     assert_eq!(v, reference(&s), "{n} {bad} {c}");
                 }
+                // Latin-1 lead bytes in one window, a char past U+00FF in
+                // another: UTF-8
+                let s: String = ascii
+                    .chars()
+                    .enumerate()
+                    .map(|(i, a)| match i {
+                        _ if i == bad => 'é',
+                        0 => '\u{100}',
+                        _ => a,
+                    })
+                    .collect();
+                let mut v = Vec::new();
+                write_string(&mut Writer::new(&mut v), &s);
+                assert_eq!(v, reference(&s), "{n} {bad} mixed");
             }
         }
     }
 
     #[test]
-    fn short_ascii_string_writes_nothing_for_other_text() {
+    fn short_string_leaves_latin1_text_to_the_caller() {
         let mut v = vec![7u8];
-        assert!(!Writer::new(&mut v).short_ascii_string("abcdefghijklmnopqrsé".as_bytes()));
-        assert!(!Writer::new(&mut v).short_ascii_string("\u{80}".as_bytes()));
+        assert!(!Writer::new(&mut v).short_string("abcdefghijklmnopqrsé".as_bytes()));
+        assert!(!Writer::new(&mut v).short_string("\u{80}".as_bytes()));
+        assert!(!Writer::new(&mut v).short_string("ÿ".repeat(20).as_bytes()));
         assert_eq!(v, [7]);
-        assert!(Writer::new(&mut v).short_ascii_string(b"xyz"));
+        assert!(Writer::new(&mut v).short_string(b"xyz"));
         assert_eq!(v, [7, 12, b'x', b'y', b'z']);
+        // past Latin-1: UTF-8 as it is, header 3 << 2 | 2
+        assert!(Writer::new(&mut v).short_string("ሴ".as_bytes()));
+        assert_eq!(v, [7, 12, b'x', b'y', b'z', 14, 0xE1, 0x88, 0xB4]);
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! [`Writer`]: appends Fory primitives to a `Vec<u8>`.
 
+/// Latin-1 string coding (see `wire::string`).
+const LATIN1: u8 = 0;
+/// UTF-8 string coding.
+const UTF8: u8 = 2;
+
 /// Appends Fory primitives to a growable byte vector.
 #[derive(Debug)]
 pub struct Writer<'a> {
@@ -176,27 +181,30 @@ impl<'a> Writer<'a> {
         r
     }
 
-    /// Appends a string body of at most [`SHORT_STRING`](Self::SHORT_STRING)
-    /// bytes when every byte is ASCII: the header `len << 2 | LATIN1` (one
-    /// or two LEB128 bytes) and the bytes, after one capacity check. The
-    /// bytes are moved as up to four overlapping words, and the same words
-    /// give the ASCII check, so a short string costs a handful of loads and
-    /// stores instead of a scan and a `memcpy` call. Returns `false`, having
-    /// written nothing, when a byte is not ASCII.
+    /// Appends the body of a string of at most
+    /// [`SHORT_STRING`](Self::SHORT_STRING) bytes when it needs no
+    /// transcoding: all ASCII, written as Latin-1 (what pyfory writes), or
+    /// holding a char past U+00FF, written as UTF-8 (Latin-1 cannot hold
+    /// it). The header `len << 2 | coding` (one or two LEB128 bytes) and the
+    /// bytes go out after one capacity check; the bytes are moved as up to
+    /// four overlapping words, and the same words give the checks, so a
+    /// short string costs a handful of loads and stores instead of scans and
+    /// a `memcpy` call. Returns `false`, having written nothing, for text
+    /// that is Latin-1 but not ASCII (the caller transcodes it).
     ///
     /// # Panics
     /// When `b` is longer than `SHORT_STRING` (a caller's bug).
     #[inline(always)]
-    pub fn short_ascii_string(&mut self, b: &[u8]) -> bool {
+    pub fn short_string(&mut self, b: &[u8]) -> bool {
         let n = b.len();
-        assert!(n <= Self::SHORT_STRING, "short_ascii_string: {n} bytes");
+        assert!(n <= Self::SHORT_STRING, "short_string: {n} bytes");
         // windows `[i, i + K)` that together cover `0..n`
         match n {
-            33.. => self.ascii_windows16(b, [0, 16, n - 32, n - 16]),
-            16.. => self.ascii_windows16(b, [0, n - 16, 0, n - 16]),
-            8.. => self.ascii_windows::<8>(b, [0, n - 8, 0, n - 8]),
-            4.. => self.ascii_windows::<4>(b, [0, n - 4, 0, n - 4]),
-            1.. => self.ascii_windows::<1>(b, [0, n / 2, n - 1, n - 1]),
+            33.. => self.windows16(b, [0, 16, n - 32, n - 16]),
+            16.. => self.windows16(b, [0, n - 16, 0, n - 16]),
+            8.. => self.windows::<8>(b, [0, n - 8, 0, n - 8]),
+            4.. => self.windows::<4>(b, [0, n - 4, 0, n - 4]),
+            1.. => self.windows::<1>(b, [0, n / 2, n - 1, n - 1]),
             0 => {
                 self.buf.push(0);
                 true
@@ -204,16 +212,16 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// [`ascii_windows`](Self::ascii_windows) for 16-byte windows: in SSE2
+    /// [`short_string`](Self::short_string) for 16-byte windows: in SSE2
     /// registers on x86_64 (part of its baseline), where the generic code
     /// would take two general registers per window.
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     #[inline(always)]
-    fn ascii_windows16(&mut self, b: &[u8], at: [usize; 4]) -> bool {
+    fn windows16(&mut self, b: &[u8], at: [usize; 4]) -> bool {
         use std::arch::x86_64::{
-            __m128i, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_storeu_si128,
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8, _mm_storeu_si128,
         };
-        let n = b.len();
         let load = |i: usize| -> __m128i {
             let src = &b[i..i + 16];
             // SAFETY: `src` is 16 readable bytes (bounds checked by the
@@ -227,47 +235,51 @@ impl<'a> Writer<'a> {
             let any = _mm_or_si128(_mm_or_si128(w[0], w[1]), _mm_or_si128(w[2], w[3]));
             _mm_movemask_epi8(any)
         };
-        if high != 0 {
-            return false;
-        }
-        let header = (n as u32) << 2;
-        let hl = if header < 0x80 { 1 } else { 2 };
-        self.buf.reserve(hl + n);
-        let len = self.buf.len();
-        let out = &mut self.buf.spare_capacity_mut()[..hl + n];
-        if hl == 1 {
-            out[0].write(header as u8);
+        let coding = if high == 0 {
+            LATIN1
         } else {
-            out[0].write(header as u8 | 0x80);
-            out[1].write((header >> 7) as u8);
-        }
-        let body = &mut out[hl..];
+            // a byte of 0xC4 or more, in any window, leads a char past U+00FF
+            // SAFETY: as above, register-only SSE2 operations.
+            let lead = unsafe {
+                let c4 = _mm_set1_epi8(0xC4u8 as i8);
+                let at_least = |x: __m128i| _mm_cmpeq_epi8(_mm_max_epu8(x, c4), x);
+                _mm_movemask_epi8(_mm_or_si128(
+                    _mm_or_si128(at_least(w[0]), at_least(w[1])),
+                    _mm_or_si128(at_least(w[2]), at_least(w[3])),
+                ))
+            };
+            if lead == 0 {
+                return false;
+            }
+            UTF8
+        };
+        let body = self.short_header(b.len(), coding);
         for (&i, w) in at.iter().zip(w) {
             let dst = &mut body[i..i + 16];
             // SAFETY: `dst` is 16 bytes of the vector's spare capacity
             // (bounds checked by the slice index); the store is unaligned.
             unsafe { _mm_storeu_si128(dst.as_mut_ptr().cast(), w) };
         }
-        // SAFETY: as in `ascii_windows`: the header bytes and the windows
-        // (which `short_ascii_string` makes cover `0..n`) initialise the
-        // `hl + n` bytes after `len`, all inside the reserved capacity.
-        unsafe { self.buf.set_len(len + hl + n) };
+        // SAFETY: see `commit_short`: the windows cover `0..n`.
+        unsafe { self.commit_short(b.len()) };
         true
     }
 
     /// The generic form elsewhere.
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     #[inline(always)]
-    fn ascii_windows16(&mut self, b: &[u8], at: [usize; 4]) -> bool {
-        self.ascii_windows::<16>(b, at)
+    fn windows16(&mut self, b: &[u8], at: [usize; 4]) -> bool {
+        self.windows::<16>(b, at)
     }
 
-    /// [`short_ascii_string`](Self::short_ascii_string) for `b` covered by
-    /// the four windows of `K` bytes at `at` (each inside `b`, together
-    /// covering all of it).
+    /// [`short_string`](Self::short_string) for `b` covered by the four
+    /// windows of `K` bytes at `at` (each inside `b`, together covering all
+    /// of it).
     #[inline(always)]
-    fn ascii_windows<const K: usize>(&mut self, b: &[u8], at: [usize; 4]) -> bool {
-        let n = b.len();
+    fn windows<const K: usize>(&mut self, b: &[u8], at: [usize; 4]) -> bool {
+        const HIGH: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
+        const LOW: u128 = 0x7f7f_7f7f_7f7f_7f7f_7f7f_7f7f_7f7f_7f7f;
+        const TO_C4: u128 = 0x3c3c_3c3c_3c3c_3c3c_3c3c_3c3c_3c3c_3c3c;
         let load = |i: usize| -> [u8; K] {
             let mut w = [0u8; K];
             w.copy_from_slice(&b[i..i + K]);
@@ -279,23 +291,23 @@ impl<'a> Writer<'a> {
             v[..K].copy_from_slice(w);
             u128::from_le_bytes(v)
         };
-        let any = wide(&words[0]) | wide(&words[1]) | wide(&words[2]) | wide(&words[3]);
-        if any & 0x8080_8080_8080_8080_8080_8080_8080_8080 != 0 {
-            return false;
-        }
-        // the header is below 2^14 (two LEB128 bytes): n <= 64
-        let header = (n as u32) << 2;
-        let hl = if header < 0x80 { 1 } else { 2 };
-        self.buf.reserve(hl + n);
-        let len = self.buf.len();
-        let out = &mut self.buf.spare_capacity_mut()[..hl + n];
-        if hl == 1 {
-            out[0].write(header as u8);
+        let wides = [
+            wide(&words[0]),
+            wide(&words[1]),
+            wide(&words[2]),
+            wide(&words[3]),
+        ];
+        let coding = if (wides[0] | wides[1] | wides[2] | wides[3]) & HIGH == 0 {
+            LATIN1
         } else {
-            out[0].write(header as u8 | 0x80);
-            out[1].write((header >> 7) as u8);
-        }
-        let body = &mut out[hl..];
+            // per byte with its high bit set, `(b & 0x7f) + 0x3c` reaches
+            // 0x80 exactly when `b >= 0xC4` and never carries into the next
+            if !wides.iter().any(|&w| ((w & LOW) + TO_C4) & w & HIGH != 0) {
+                return false;
+            }
+            UTF8
+        };
+        let body = self.short_header(b.len(), coding);
         for (&i, w) in at.iter().zip(words) {
             let dst = &mut body[i..i + K];
             // SAFETY: `dst` is `K` bytes of the vector's spare capacity
@@ -303,17 +315,49 @@ impl<'a> Writer<'a> {
             // unaligned write of a `[u8; K]`.
             unsafe { dst.as_mut_ptr().cast::<[u8; K]>().write_unaligned(w) };
         }
-        // SAFETY: `out` is the `hl + n` bytes right after `len` (reserved
-        // above). The header bytes are written, and the windows the caller
-        // passes cover every body byte (`short_ascii_string`: for n >= 33
-        // 0..16, 16..32, n-32..n, n-16..n with n - 32 <= 32; for 16..=32
-        // 0..16 and n-16..n; likewise for 8 and 4; bytes 0, n/2 and n-1 for
-        // n <= 3), so the first `len + hl + n` bytes are initialised.
-        unsafe { self.buf.set_len(len + hl + n) };
+        // SAFETY: see `commit_short`: the windows cover `0..n`.
+        unsafe { self.commit_short(b.len()) };
         true
     }
 
-    /// The longest string [`short_ascii_string`](Self::short_ascii_string) takes.
+    /// Reserves a short string's header and `n` body bytes, writes the
+    /// header `n << 2 | coding`, and returns the `n` body bytes to fill.
+    #[inline(always)]
+    fn short_header(&mut self, n: usize, coding: u8) -> &mut [std::mem::MaybeUninit<u8>] {
+        // below 2^14, two LEB128 bytes at most: n <= SHORT_STRING
+        let header = ((n as u32) << 2) | coding as u32;
+        let hl = if header < 0x80 { 1 } else { 2 };
+        self.buf.reserve(hl + n);
+        let out = &mut self.buf.spare_capacity_mut()[..hl + n];
+        if hl == 1 {
+            out[0].write(header as u8);
+        } else {
+            out[0].write(header as u8 | 0x80);
+            out[1].write((header >> 7) as u8);
+        }
+        &mut out[hl..]
+    }
+
+    /// Adds the header and the `n` body bytes written after
+    /// [`short_header`](Self::short_header) to the vector's length.
+    ///
+    /// # Safety
+    /// `short_header(n, _)` was called last, and every one of the `n` body
+    /// bytes it returned was written since. (`short_string` guarantees it:
+    /// for n >= 33 the windows are 0..16, 16..32, n-32..n and n-16..n with
+    /// n - 32 <= 32; for 16..=32 0..16 and n-16..n; likewise for 8 and 4;
+    /// bytes 0, n/2 and n-1 for n <= 3.)
+    #[inline(always)]
+    unsafe fn commit_short(&mut self, n: usize) {
+        let hl = if n < 32 { 1 } else { 2 };
+        let len = self.buf.len();
+        // SAFETY: `short_header` reserved `hl + n` bytes after `len` and
+        // wrote the `hl` header bytes (`(n << 2 | coding) < 0x80` exactly
+        // when n < 32); the caller wrote the `n` body bytes.
+        unsafe { self.buf.set_len(len + hl + n) };
+    }
+
+    /// The longest string [`short_string`](Self::short_string) takes.
     pub const SHORT_STRING: usize = 64;
 
     /// Zigzag then varuint64.
