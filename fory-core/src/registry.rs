@@ -62,19 +62,31 @@ impl CompiledStruct {
         order: &[usize; N],
         simple: &[(usize, u8)],
     ) -> Option<&[FieldPlan; N]> {
-        let ok = *self.static_order.get_or_init(|| {
+        // decided: one load (the guesses are only looked at the first time)
+        let ok = match self.static_order.get() {
+            Some(&ok) => ok,
+            None => self.decide_static(order, simple),
+        };
+        if !ok {
+            return None;
+        }
+        self.plans.as_slice().try_into().ok()
+    }
+
+    /// The first-use half of [`static_plans`](Self::static_plans): whether
+    /// the guesses hold, remembered.
+    #[cold]
+    #[inline(never)]
+    fn decide_static(&self, order: &[usize], simple: &[(usize, u8)]) -> bool {
+        *self.static_order.get_or_init(|| {
             let leaf = |&(i, id): &(usize, u8)| {
                 self.plans
                     .get(i)
                     .is_some_and(|p| !p.nullable && !p.runtime_ref && !p.dynamic && p.wire_id == id)
             };
-            self.layout.order.as_slice() == order.as_slice()
+            self.layout.order.as_slice() == order
                 && simple.iter().filter(|&&(i, _)| i < 64).all(leaf)
-        });
-        if !ok {
-            return None;
-        }
-        self.plans.as_slice().try_into().ok()
+        })
     }
 
     /// How the struct is registered.
