@@ -102,8 +102,12 @@ impl CompiledStruct {
 /// index takes over.
 #[derive(Debug, Default)]
 pub struct MetaShareTable {
-    /// `(name, index, struct slot or NO_SLOT)`, in announcement order.
-    entries: smallvec::SmallVec<[(std::borrow::Cow<'static, str>, u32, u32); 4]>,
+    /// `(name, index, struct slot or NO_SLOT)`, in announcement order. The
+    /// entries are `Copy` (owned names live in `owned`), so dropping a table
+    /// that never spilled costs nothing per entry.
+    entries: smallvec::SmallVec<[(Name, u32, u32); 4]>,
+    /// The names that are not `&'static` (from the dynamic encoder).
+    owned: Vec<String>,
     index: Option<Box<rustc_hash::FxHashMap<std::borrow::Cow<'static, str>, u32>>>,
     /// How many entries came through [`insert_struct`](Self::insert_struct)
     /// (when all did, a slot not found means "not announced", without
@@ -111,10 +115,26 @@ pub struct MetaShareTable {
     slotted: usize,
 }
 
+/// An entry's name: a `&'static` one, or the index of an owned one.
+#[derive(Debug, Clone, Copy)]
+enum Name {
+    Static(&'static str),
+    Owned(usize),
+}
+
 /// The slot of an entry that is not a registered struct.
 const NO_SLOT: u32 = u32::MAX;
 
 impl MetaShareTable {
+    /// The text of an entry's name.
+    #[inline]
+    fn text(&self, n: Name) -> &str {
+        match n {
+            Name::Static(s) => s,
+            Name::Owned(i) => &self.owned[i],
+        }
+    }
+
     /// The index of `name`, when announced.
     #[inline]
     pub fn get(&self, name: &str) -> Option<&u32> {
@@ -123,7 +143,10 @@ impl MetaShareTable {
             None => self
                 .entries
                 .iter()
-                .find(|(n, _, _)| std::ptr::eq(n.as_ref(), name) || n.as_ref() == name)
+                .find(|(n, _, _)| {
+                    let t = self.text(*n);
+                    std::ptr::eq(t, name) || t == name
+                })
                 .map(|(_, i, _)| i),
         }
     }
@@ -160,25 +183,39 @@ impl MetaShareTable {
 
     /// Records `name` with index `idx`.
     pub fn insert(&mut self, name: std::borrow::Cow<'static, str>, idx: u32) {
-        self.insert_slotted(name, idx, NO_SLOT);
+        let n = match name {
+            std::borrow::Cow::Borrowed(s) => Name::Static(s),
+            std::borrow::Cow::Owned(s) => {
+                self.owned.push(s);
+                Name::Owned(self.owned.len() - 1)
+            }
+        };
+        self.insert_named(n, idx, NO_SLOT);
     }
 
     /// Records the registered struct in `slot`, named `name`, with index `idx`.
     pub fn insert_struct(&mut self, slot: u32, name: &'static str, idx: u32) {
-        self.insert_slotted(std::borrow::Cow::Borrowed(name), idx, slot);
+        self.insert_named(Name::Static(name), idx, slot);
         self.slotted += 1;
     }
 
-    fn insert_slotted(&mut self, name: std::borrow::Cow<'static, str>, idx: u32, slot: u32) {
-        if let Some(m) = &mut self.index {
-            m.insert(name.clone(), idx);
+    fn insert_named(&mut self, name: Name, idx: u32, slot: u32) {
+        let key = |t: &MetaShareTable, n: Name| match n {
+            Name::Static(s) => std::borrow::Cow::Borrowed(s),
+            Name::Owned(i) => std::borrow::Cow::Owned(t.owned[i].clone()),
+        };
+        if self.index.is_some() {
+            let k = key(self, name);
+            if let Some(m) = &mut self.index {
+                m.insert(k, idx);
+            }
         } else if self.entries.len() >= 16 {
             let mut m: rustc_hash::FxHashMap<_, _> = self
                 .entries
                 .iter()
-                .map(|(n, i, _)| (n.clone(), *i))
+                .map(|&(n, i, _)| (key(self, n), i))
                 .collect();
-            m.insert(name.clone(), idx);
+            m.insert(key(self, name), idx);
             self.index = Some(Box::new(m));
         }
         self.entries.push((name, idx, slot));
