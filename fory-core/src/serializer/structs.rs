@@ -289,8 +289,14 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
         tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT => {
             let local = compiled_of::<T>(ctx.reg)?;
             let remote = read_shared_typedef_for(ctx, Some(local))?;
-            if remote.def.registration != *compiled_of::<T>(ctx.reg)?.registration()
-                || !matches!(remote.def.kind, TypeDefKind::Struct { .. })
+            // the struct's own TypeDef names it by construction
+            let own = matches!(
+                (&remote, local.own_typedef()),
+                (TypeDefRef::Local(r), Some((_, o))) if std::ptr::eq(*r, o)
+            );
+            if !own
+                && (remote.def.registration != *local.registration()
+                    || !matches!(remote.def.kind, TypeDefKind::Struct { .. }))
             {
                 return Err(mismatch(format!("{:?}", remote.def.registration)));
             }
