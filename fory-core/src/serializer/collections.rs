@@ -160,6 +160,7 @@ trait VecExt {
 }
 
 impl<T: Serialize> VecExt for Vec<T> {
+    #[inline]
     fn write_vec<'a>(&'a self, ctx: &mut WriteContext<'a, '_>, declared: bool) -> Result<()> {
         if let Some(bytes) = T::slice_as_bytes(self) {
             return ctx.write_buffer(bytes);
@@ -178,12 +179,15 @@ impl<T: Serialize> VecExt for Vec<T> {
 }
 
 impl<T: Serialize> Serialize for Vec<T> {
+    #[inline]
     fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
         self.write_vec(ctx, false)
     }
+    #[inline]
     fn write_field_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
         self.write_vec(ctx, true)
     }
+    #[inline]
     fn write_as<'a>(&'a self, id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
         if id == tid::UINT8_ARRAY {
             if let Some(bytes) = T::slice_as_bytes(self) {

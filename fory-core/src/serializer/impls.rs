@@ -175,6 +175,7 @@ fn pod_vec_from_le_bytes<T: bytemuck::Pod>(bytes: &[u8]) -> Vec<T> {
 
 macro_rules! dense_fns {
     ($t:ty, $n:expr, |$b:ident| $from:expr, |$x:ident| $to:expr) => {
+        #[inline]
         fn write_dense(items: &[Self], w: &mut crate::wire::Writer<'_>) {
             // little-endian targets: the elements are the wire bytes
             #[cfg(target_endian = "little")]
@@ -373,10 +374,10 @@ impl ForyType for bool {
     fn dense_array_type() -> Option<TypeId> {
         Some(tid::BOOL_ARRAY)
     }
+    #[inline]
     fn write_dense(items: &[Self], w: &mut crate::wire::Writer<'_>) {
-        for &b in items {
-            w.u8(b as u8);
-        }
+        // bools are bytes 0 or 1: one copy
+        w.bytes(bytemuck::cast_slice::<bool, u8>(items));
     }
     fn read_dense(bytes: &[u8]) -> Vec<Self> {
         bytes.iter().map(|&b| b != 0).collect()
