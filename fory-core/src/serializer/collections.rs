@@ -212,6 +212,18 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Vec<T> {
     fn accepts(id: TypeId) -> bool {
         id == tid::LIST || id == tid::SET || T::dense_array_type() == Some(id)
     }
+    #[inline]
+    fn read_after_flag(ctx: &mut ReadContext<'de>, flag: super::Flag, id: TypeId) -> Result<Self> {
+        match flag {
+            super::Flag::Ref(_) => Err(Error::TypeMismatch {
+                expected: std::any::type_name::<Self>().into(),
+                found: "a shared reference (read it as Rc/Arc)".into(),
+                offset: ctx.reader().pos(),
+            }),
+            _ => Self::read_body(ctx, id),
+        }
+    }
+    #[inline]
     fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
         if id == tid::BINARY {
             let b = ctx.read_buffer()?;

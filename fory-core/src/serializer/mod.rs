@@ -237,6 +237,8 @@ pub struct ReadContext<'de> {
     pub(crate) meta_strings: Vec<(Vec<u8>, crate::wire::meta_string::Encoding)>,
     /// The TypeDef each struct type's bodies follow in this stream (few per stream: a list).
     pub(crate) current: smallvec::SmallVec<[(&'static str, structs::TypeDefRef<'de>); 4]>,
+    /// The newest of them (not in `current`, which holds the older ones).
+    pub(crate) last: Option<(&'static str, structs::TypeDefRef<'de>)>,
     /// The type meta a `Value` element read last (shared by a same-type list or map chunk).
     pub(crate) value_meta: Option<crate::dynamic::decode::ReadType>,
 }
@@ -279,6 +281,7 @@ impl<'de> ReadContext<'de> {
             typedefs: smallvec::SmallVec::new(),
             meta_strings: Vec::new(),
             current: smallvec::SmallVec::new(),
+            last: None,
             value_meta: None,
             r,
             cfg,

@@ -300,13 +300,15 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
             {
                 return Err(mismatch(format!("{:?}", remote.def.registration)));
             }
-            match ctx
-                .current
-                .iter_mut()
-                .find(|(n, _)| std::ptr::eq(*n, T::NAME) || *n == T::NAME)
-            {
-                Some(slot) => slot.1 = remote,
-                None => ctx.current.push((T::NAME, remote)),
+            // the newest announcement waits in `last` (its body mostly comes
+            // next); the one it displaces, of another type, goes to `current`
+            if let Some((prev, prev_remote)) = ctx.last.replace((T::NAME, remote)) {
+                if !same_name(prev, T::NAME) {
+                    match ctx.current.iter_mut().find(|(n, _)| same_name(n, prev)) {
+                        Some(slot) => slot.1 = prev_remote,
+                        None => ctx.current.push((prev, prev_remote)),
+                    }
+                }
             }
         }
         other => {
@@ -318,6 +320,12 @@ pub fn read_struct_meta<T: ForyStruct>(ctx: &mut ReadContext<'_>) -> Result<Type
         }
     }
     Ok(id)
+}
+
+/// Whether two struct names are the same (mostly the very same pointer).
+#[inline(always)]
+fn same_name(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
 }
 
 /// Reads a meta-share marker and, for a new entry, its TypeDef.
@@ -427,12 +435,15 @@ pub fn begin_read<'de, T: ForyStruct>(ctx: &mut ReadContext<'de>) -> Result<Read
         return Ok(ReadPlan::Consistent(compiled));
     }
     let pos = ctx.reader().pos();
-    let remote = ctx
-        .current
-        .iter()
-        .find(|(n, _)| std::ptr::eq(*n, T::NAME) || *n == T::NAME)
-        .map(|(_, r)| r.clone())
-        .ok_or_else(|| Error::invalid(pos, format!("{} body without its TypeDef", T::NAME)))?;
+    let remote = match &ctx.last {
+        Some((n, r)) if same_name(n, T::NAME) => r,
+        _ => ctx
+            .current
+            .iter()
+            .find(|(n, _)| same_name(n, T::NAME))
+            .map(|(_, r)| r)
+            .ok_or_else(|| Error::invalid(pos, format!("{} body without its TypeDef", T::NAME)))?,
+    };
     let (mapping, exact) = remote.mapping.get_or_init(|| {
         let fields = map_fields(
             &remote.def,
