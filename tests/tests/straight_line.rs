@@ -296,3 +296,59 @@ fn leaf_writes_and_reads() {
     want.extend_from_slice(&1.5f64.to_le_bytes());
     assert_eq!(run_out, want);
 }
+
+#[derive(fory_core::Fory, Debug, Default, PartialEq, Clone)]
+#[fory(name = "sl.Holder")]
+struct Holder {
+    first: Inner,
+    list: Vec<Inner>,
+    tagged: Tagged,
+    again: Vec<Inner>,
+    last: Inner,
+    more: Vec<Tagged>,
+}
+
+/// Struct values of several types interleaved, in both modes: each body
+/// finds the TypeDef announced for its type, however many other types were
+/// announced in between.
+#[test]
+fn interleaved_struct_types_round_trip() {
+    let inner = |i: u8| Inner {
+        label: format!("in{i}"),
+        weight: i as f32,
+    };
+    let tagged = |i: i64| Tagged {
+        c: i,
+        a: format!("t{i}"),
+        b: i as i32,
+    };
+    let v = Holder {
+        first: inner(1),
+        list: vec![inner(2), inner(3)],
+        tagged: tagged(4),
+        again: vec![inner(5)],
+        last: inner(6),
+        more: vec![tagged(7), tagged(8)],
+    };
+    for compatible in [false, true] {
+        let f = Fory::builder()
+            .compatible(compatible)
+            .register_struct::<Inner>()
+            .unwrap()
+            .register_struct::<Tagged>()
+            .unwrap()
+            .register_struct::<Holder>()
+            .unwrap()
+            .build();
+        let b = f.serialize(&v).unwrap();
+        assert_eq!(
+            f.deserialize::<Holder>(&b).unwrap(),
+            v,
+            "compatible={compatible}"
+        );
+        // the same through a list of them
+        let list = vec![v.clone(), v.clone()];
+        let b = f.serialize(&list).unwrap();
+        assert_eq!(f.deserialize::<Vec<Holder>>(&b).unwrap(), list);
+    }
+}
