@@ -461,6 +461,52 @@ impl Serialize for &str {
         crate::wire::string::write_string(&mut ctx.writer(), self);
         Ok(())
     }
+    #[inline(always)]
+    fn write_leaf(&self, _id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
+        crate::wire::string::write_string(w, self);
+        Ok(())
+    }
+}
+/// `&str` borrows the stream: no copy. Strings pyfory writes as ASCII
+/// Latin-1, and UTF-8 strings, borrow; a string that needs transcoding
+/// (Latin-1 past ASCII, UTF-16) is an [`Error::TypeMismatch`]: read such
+/// fields as `Cow<str>`, which borrows when it can.
+impl<'de> Deserialize<'de> for &'de str {
+    fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+        crate::wire::string::read_str(ctx.reader())
+    }
+    #[inline(always)]
+    fn read_leaf(r: &mut crate::wire::Reader<'de>, _id: TypeId) -> Result<Self> {
+        crate::wire::string::read_str(r)
+    }
+}
+
+impl ForyType for Cow<'_, str> {
+    fn type_id() -> TypeId {
+        tid::STRING
+    }
+}
+impl Serialize for Cow<'_, str> {
+    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+        crate::wire::string::write_string(&mut ctx.writer(), self);
+        Ok(())
+    }
+    #[inline(always)]
+    fn write_leaf(&self, _id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
+        crate::wire::string::write_string(w, self);
+        Ok(())
+    }
+}
+/// `Cow<str>` borrows the stream when the string is UTF-8 there already
+/// (ASCII Latin-1 or UTF-8) and owns a transcoded copy otherwise.
+impl<'de> Deserialize<'de> for Cow<'de, str> {
+    fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
+        crate::wire::string::read_str_cow(ctx.reader())
+    }
+    #[inline(always)]
+    fn read_leaf(r: &mut crate::wire::Reader<'de>, _id: TypeId) -> Result<Self> {
+        crate::wire::string::read_str_cow(r)
+    }
 }
 
 /// `&[u8]` is BINARY, read zero-copy from the stream or from an out-of-band buffer.

@@ -121,47 +121,116 @@ fn write_non_ascii(w: &mut Writer<'_>, s: &str) {
     w.bytes(bytes);
 }
 
-/// Reads a string body.
-pub fn read_string(r: &mut Reader<'_>) -> Result<String> {
-    let start = r.pos();
-    let header = r.var_u36_small()?;
-    let len = r.check_len(Limit::StringLength, header >> 2)?;
-    let bytes = r.take(len)?;
-    let ascii = header & 3 == LATIN1 && is_ascii(bytes);
-    // What the owned UTF-8 copy takes: Latin-1 above 0x7f takes two bytes,
-    // a UTF-16 unit up to three.
-    let out = match header & 3 {
-        LATIN1 if !ascii => len + bytes.iter().filter(|&&b| b >= 0x80).count(),
-        UTF16 => len / 2 * 3,
-        _ => len,
-    };
-    r.charge(out)?;
-    match header & 3 {
-        // SAFETY: ASCII bytes are valid UTF-8 (checked just above); this
-        // skips a second validation pass on the commonest strings.
-        LATIN1 if ascii => Ok(unsafe { std::str::from_utf8_unchecked(bytes) }.to_owned()),
-        LATIN1 => Ok(bytes.iter().map(|&b| b as char).collect()),
-        UTF16 => {
-            if len % 2 != 0 {
+/// A string body's header and bytes, not yet decoded.
+struct RawString<'de> {
+    /// Where the header starts.
+    start: usize,
+    coding: u64,
+    bytes: &'de [u8],
+}
+
+impl<'de> RawString<'de> {
+    #[inline(always)]
+    fn read(r: &mut Reader<'de>) -> Result<Self> {
+        let start = r.pos();
+        let header = r.var_u36_small()?;
+        let len = r.check_len(Limit::StringLength, header >> 2)?;
+        let bytes = r.take(len)?;
+        Ok(RawString {
+            start,
+            coding: header & 3,
+            bytes,
+        })
+    }
+
+    /// The text as it stands in the stream, when it is UTF-8 already
+    /// (Latin-1 that is all ASCII, or UTF-8): `Ok(None)` when it needs
+    /// transcoding.
+    #[inline(always)]
+    fn as_utf8(&self) -> Result<Option<&'de str>> {
+        match self.coding {
+            LATIN1 if is_ascii(self.bytes) => {
+                // SAFETY: ASCII bytes are valid UTF-8 (checked by the guard);
+                // this skips a second validation pass on the commonest strings.
+                let s = unsafe { std::str::from_utf8_unchecked(self.bytes) };
+                Ok(Some(s))
+            }
+            UTF8 => std::str::from_utf8(self.bytes)
+                .map(Some)
+                .map_err(|_| Error::invalid(self.start, "invalid UTF-8 string")),
+            LATIN1 | UTF16 => Ok(None),
+            c => Err(Error::InvalidFlag {
+                what: "string coding",
+                found: c as u8,
+                offset: self.start,
+            }),
+        }
+    }
+
+    /// Transcodes Latin-1 past ASCII or UTF-16 to a new `String`, charging
+    /// its size to the reader's allocation budget first.
+    fn transcode(&self, r: &mut Reader<'_>) -> Result<String> {
+        let b = self.bytes;
+        if self.coding == UTF16 {
+            if b.len() % 2 != 0 {
                 return Err(Error::invalid(
-                    start,
+                    self.start,
                     "UTF-16 string with an odd byte length",
                 ));
             }
-            let units = bytes
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]));
-            char::decode_utf16(units)
+            // a UTF-16 unit takes up to three UTF-8 bytes
+            r.charge(b.len() / 2 * 3)?;
+            let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+            return char::decode_utf16(units)
                 .collect::<Result<String, _>>()
-                .map_err(|_| Error::invalid(start, "invalid UTF-16 string"))
+                .map_err(|_| Error::invalid(self.start, "invalid UTF-16 string"));
         }
-        UTF8 => std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| Error::invalid(start, "invalid UTF-8 string")),
-        _ => Err(Error::InvalidFlag {
-            what: "string coding",
-            found: (header & 3) as u8,
-            offset: start,
+        // Latin-1 above 0x7f takes two bytes
+        r.charge(b.len() + b.iter().filter(|&&c| c >= 0x80).count())?;
+        Ok(b.iter().map(|&c| c as char).collect())
+    }
+}
+
+/// Reads a string body into a new `String`, from any of the three codings.
+pub fn read_string(r: &mut Reader<'_>) -> Result<String> {
+    let raw = RawString::read(r)?;
+    match raw.as_utf8()? {
+        Some(s) => {
+            r.charge(s.len())?;
+            Ok(s.to_owned())
+        }
+        None => raw.transcode(r),
+    }
+}
+
+/// Reads a string body, borrowing it from the stream when it is UTF-8
+/// there already (ASCII Latin-1, which is what pyfory writes for ASCII text,
+/// or UTF-8); Latin-1 past ASCII and UTF-16 are transcoded into an owned
+/// `String`.
+pub fn read_str_cow<'de>(r: &mut Reader<'de>) -> Result<std::borrow::Cow<'de, str>> {
+    let raw = RawString::read(r)?;
+    match raw.as_utf8()? {
+        Some(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        None => raw.transcode(r).map(std::borrow::Cow::Owned),
+    }
+}
+
+/// Reads a string body as a `&str` borrowed from the stream, without a copy.
+/// A string that needs transcoding (Latin-1 past ASCII, UTF-16) cannot be
+/// borrowed: that is an [`Error::TypeMismatch`] (read it as `String` or
+/// `Cow<str>` instead).
+pub fn read_str<'de>(r: &mut Reader<'de>) -> Result<&'de str> {
+    let raw = RawString::read(r)?;
+    match raw.as_utf8()? {
+        Some(s) => Ok(s),
+        None => Err(Error::TypeMismatch {
+            expected: "a string stored as UTF-8 or ASCII (borrowable as &str)".into(),
+            found: if raw.coding == UTF16 {
+                "a UTF-16 string".into()
+            } else {
+                "a Latin-1 string with non-ASCII characters".into()
+            },
+            offset: raw.start,
         }),
     }
 }
@@ -323,5 +392,45 @@ mod tests {
             read_string(&mut Reader::new(&b)),
             Err(Error::LengthLimit { .. })
         ));
+    }
+
+    /// The borrowing readers take the same bytes as `read_string`, borrow
+    /// exactly the ASCII Latin-1 and UTF-8 bodies, and fail where it fails.
+    #[test]
+    fn borrowing_readers_agree_with_read_string() {
+        use std::borrow::Cow;
+        for (hex_in, borrowable) in [
+            ("0c616263", true),      // Latin-1, ASCII
+            ("00", true),            // empty
+            ("11604f7d59", false),   // UTF-16
+            ("12f09f9880", true),    // UTF-8
+            ("1468e96c6c6f", false), // Latin-1 past ASCII
+        ] {
+            let b = hex::decode(hex_in).unwrap();
+            let want = read_string(&mut Reader::new(&b)).unwrap();
+            let mut r = Reader::new(&b);
+            let cow = read_str_cow(&mut r).unwrap();
+            assert_eq!(r.remaining(), 0);
+            assert_eq!(cow, want);
+            assert_eq!(matches!(cow, Cow::Borrowed(_)), borrowable, "{hex_in}");
+            let mut r = Reader::new(&b);
+            match read_str(&mut r) {
+                Ok(s) => {
+                    assert!(borrowable, "{hex_in}");
+                    assert_eq!(s, want);
+                    assert_eq!(s.as_ptr(), b[1..].as_ptr());
+                    assert_eq!(r.remaining(), 0);
+                }
+                Err(e) => {
+                    assert!(!borrowable, "{hex_in}");
+                    assert!(matches!(e, Error::TypeMismatch { offset: 0, .. }), "{e}");
+                }
+            }
+        }
+        for bad in ["0361", "0561", "0aff", "80808080040000", "0c61"] {
+            let b = hex::decode(bad).unwrap();
+            assert!(read_str(&mut Reader::new(&b)).is_err(), "{bad}");
+            assert!(read_str_cow(&mut Reader::new(&b)).is_err(), "{bad}");
+        }
     }
 }
