@@ -25,6 +25,99 @@ pub struct TypeAttrs {
     pub name: Option<(String, Span)>,
     /// `crate = "path"`.
     pub krate: Option<syn::Path>,
+    /// `bound = "..."` or `bound(serialize = "...", deserialize = "...")`:
+    /// where-predicates replacing the inferred ones.
+    pub bound: Bounds,
+}
+
+/// Where-predicates given by `bound`, each replacing the bounds the derive
+/// would infer for its impls (`None`: infer).
+#[derive(Default)]
+pub struct Bounds {
+    /// `bound = "..."`: every impl (the type-level traits too).
+    pub all: Option<Vec<syn::WherePredicate>>,
+    /// `bound(serialize = "...")`: the `Serialize` impl.
+    pub serialize: Option<Vec<syn::WherePredicate>>,
+    /// `bound(deserialize = "...")`: the `Deserialize<'de>` impl.
+    pub deserialize: Option<Vec<syn::WherePredicate>>,
+}
+
+impl Bounds {
+    /// Whether `bound(serialize = ..., deserialize = ...)` was given.
+    pub fn split(&self) -> bool {
+        self.serialize.is_some() || self.deserialize.is_some()
+    }
+    /// The predicates for the `Serialize` impl.
+    pub fn for_serialize(&self) -> Option<&[syn::WherePredicate]> {
+        self.serialize.as_deref().or(self.all.as_deref())
+    }
+    /// The predicates for the `Deserialize` impl.
+    pub fn for_deserialize(&self) -> Option<&[syn::WherePredicate]> {
+        self.deserialize.as_deref().or(self.all.as_deref())
+    }
+}
+
+/// `"T: Trait, U: Other"` as where-predicates (an empty string: none), or an
+/// error at the literal.
+fn predicates(cx: &Ctxt, s: &LitStr) -> Option<Vec<syn::WherePredicate>> {
+    use syn::parse::Parser;
+    let parser =
+        syn::punctuated::Punctuated::<syn::WherePredicate, syn::Token![,]>::parse_terminated;
+    match parser.parse_str(&s.value()) {
+        Ok(p) => Some(p.into_iter().collect()),
+        Err(e) => {
+            cx.error_spanned_by(
+                s,
+                format!("`bound` takes where-predicates, like \"T: fory_core::Serialize\": {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// `bound = "..."` or `bound(serialize = "...", deserialize = "...")`.
+fn parse_bound(cx: &Ctxt, meta: &ParseNestedMeta<'_>, out: &mut Bounds) -> syn::Result<()> {
+    let given_before = out.all.is_some() || out.serialize.is_some() || out.deserialize.is_some();
+    if meta.input.peek(syn::token::Paren) {
+        if given_before && out.all.is_some() {
+            cx.syn_error(syn::Error::new(
+                key_span(meta),
+                "`bound(...)` cannot be combined with `bound = \"...\"`",
+            ));
+        }
+        return meta.parse_nested_meta(|inner| {
+            let (slot, key) = if inner.path.is_ident(SERIALIZE) {
+                (&mut out.serialize, SERIALIZE)
+            } else if inner.path.is_ident(DESERIALIZE) {
+                (&mut out.deserialize, DESERIALIZE)
+            } else {
+                return unknown(cx, &inner, "bound", "`serialize` or `deserialize`");
+            };
+            if let Some(s) = str_value(cx, &inner, key, "T: Trait")? {
+                if let Some(p) = predicates(cx, &s) {
+                    set_once(cx, &inner, slot, p, &format!("bound({key})"));
+                }
+            }
+            Ok(())
+        });
+    }
+    if let Some(s) = str_value(cx, meta, BOUND, "T: Trait")? {
+        if let Some(p) = predicates(cx, &s) {
+            if given_before {
+                cx.syn_error(syn::Error::new(
+                    key_span(meta),
+                    if out.all.is_some() {
+                        "duplicate fory attribute `bound`"
+                    } else {
+                        "`bound = \"...\"` cannot be combined with `bound(...)`"
+                    },
+                ));
+            } else {
+                out.all = Some(p);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Field-level attributes.
@@ -302,8 +395,10 @@ impl TypeAttrs {
                         ),
                     }
                 }
+            } else if meta.path.is_ident(BOUND) {
+                parse_bound(cx, meta, &mut out.bound)?;
             } else {
-                unknown(cx, meta, "type", "`id`, `name` or `crate`")?;
+                unknown(cx, meta, "type", "`id`, `name`, `crate` or `bound`")?;
             }
             Ok(())
         });

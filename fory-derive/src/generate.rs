@@ -83,6 +83,70 @@ fn bounded(generics: &Generics, bounds: &[syn::TypeParamBound]) -> Generics {
     g
 }
 
+/// The generics of one impl with its bounds: the where-predicates `given` by
+/// `#[fory(bound = ...)]` when there are some, else `inferred` on every type
+/// parameter.
+fn impl_generics(
+    generics: &Generics,
+    inferred: &[syn::TypeParamBound],
+    given: Option<&[syn::WherePredicate]>,
+) -> Generics {
+    match given {
+        Some(preds) => {
+            let mut g = generics.clone();
+            g.make_where_clause()
+                .predicates
+                .extend(preds.iter().cloned());
+            g
+        }
+        None => bounded(generics, inferred),
+    }
+}
+
+/// The where-predicates of the type-level impls (`ForyType`, `ForyStruct`,
+/// ...): `bound = "..."` when given; with only `bound(serialize = ...,
+/// deserialize = ...)`, `FieldType: ForyType` for every value type that
+/// mentions a type parameter (what those impls use); else `None` (infer
+/// `T: ForyType` on every type parameter).
+fn type_level_bounds(
+    c: &Container<'_>,
+    value_types: &[&syn::Type],
+) -> Option<Vec<syn::WherePredicate>> {
+    let bound = &c.attrs.bound;
+    if let Some(all) = &bound.all {
+        return Some(all.clone());
+    }
+    if !bound.split() {
+        return None;
+    }
+    let params: Vec<String> = c
+        .generics
+        .type_params()
+        .map(|p| p.ident.to_string())
+        .collect();
+    fn mentions(tokens: TokenStream, params: &[String]) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => params.iter().any(|p| i == p),
+            proc_macro2::TokenTree::Group(g) => mentions(g.stream(), params),
+            _ => false,
+        })
+    }
+    let mut seen = Vec::new();
+    Some(
+        value_types
+            .iter()
+            .filter(|ty| mentions(quote!(#ty), &params))
+            .filter(|ty| {
+                let key = quote!(#ty).to_string();
+                let fresh = !seen.contains(&key);
+                seen.push(key);
+                fresh
+            })
+            .map(|ty| parse_quote!(#ty: __p::ForyType))
+            .collect(),
+    )
+}
+
 /// The lifetime deserialized values borrow from: the type's own, or a fresh `'de`.
 fn de_generics(generics: &Generics) -> (Generics, Lifetime, bool) {
     if let Some(lt) = generics.lifetimes().next() {
@@ -97,7 +161,7 @@ fn de_generics(generics: &Generics) -> (Generics, Lifetime, bool) {
 fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
     let ident = c.ident;
     let (name, registration) = name_and_registration(c);
-    let (_, ty_generics, where_clause) = c.generics.split_for_impl();
+    let (_, ty_generics, _) = c.generics.split_for_impl();
     let wire: Vec<&Field<'_>> = fields.iter().filter(|f| !f.attrs.skip).collect();
 
     let decls = wire.iter().map(|f| {
@@ -267,25 +331,37 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
         None => quote_spanned!(f.ty.span()=> #l.unwrap_or_default()),
     });
 
-    let g_type = bounded(c.generics, &[parse_quote!(__p::ForyType)]);
-    let (ig_type, _, _) = g_type.split_for_impl();
-    let g_ser = bounded(c.generics, &[parse_quote!(__p::Serialize)]);
-    let (ig_ser, _, _) = g_ser.split_for_impl();
+    let bound = &c.attrs.bound;
+    let value_types: Vec<&syn::Type> = wire.iter().map(|f| f.ty).collect();
+    let type_bounds = type_level_bounds(c, &value_types);
+    let g_type = impl_generics(
+        c.generics,
+        &[parse_quote!(__p::ForyType)],
+        type_bounds.as_deref(),
+    );
+    let (ig_type, _, wc_type) = g_type.split_for_impl();
+    let g_ser = impl_generics(
+        c.generics,
+        &[parse_quote!(__p::Serialize)],
+        bound.for_serialize(),
+    );
+    let (ig_ser, _, wc_ser) = g_ser.split_for_impl();
     let (g_de, de, _) = de_generics(c.generics);
-    let g_de = bounded(
+    let g_de = impl_generics(
         &g_de,
         &[
             parse_quote!(__p::Deserialize<#de>),
             parse_quote!(::core::default::Default),
         ],
+        bound.for_deserialize(),
     );
-    let (ig_de, _, _) = g_de.split_for_impl();
+    let (ig_de, _, wc_de) = g_de.split_for_impl();
 
     let submit = submission(c, quote!(__p::ForyStruct), "register_struct");
     quote! {
         #submit
 
-        impl #ig_type __p::ForyStruct for #ident #ty_generics #where_clause {
+        impl #ig_type __p::ForyStruct for #ident #ty_generics #wc_type {
             const NAME: &'static str = #name;
             fn type_cache() -> ::core::option::Option<&'static __p::TypeCache> {
                 static __CACHE: __p::TypeCache = __p::TypeCache::new();
@@ -300,7 +376,7 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
             }
         }
 
-        impl #ig_type __p::ForyType for #ident #ty_generics #where_clause {
+        impl #ig_type __p::ForyType for #ident #ty_generics #wc_type {
             fn type_id() -> __p::TypeId {
                 __p::type_id::STRUCT
             }
@@ -315,7 +391,7 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
             }
         }
 
-        impl #ig_ser __p::Serialize for #ident #ty_generics #where_clause {
+        impl #ig_ser __p::Serialize for #ident #ty_generics #wc_ser {
             fn write_type_meta(__ctx: &mut __p::WriteContext<'_, '_>) -> __p::Result<()> {
                 __p::structs::write_struct_meta::<Self>(__ctx)
             }
@@ -335,7 +411,7 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
             }
         }
 
-        impl #ig_de __p::Deserialize<#de> for #ident #ty_generics #where_clause {
+        impl #ig_de __p::Deserialize<#de> for #ident #ty_generics #wc_de {
             fn accepts(__id: __p::TypeId) -> bool {
                 __p::type_id::is_struct(__id)
             }
@@ -378,7 +454,7 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
 fn gen_enum(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
     let ident = c.ident;
     let (name, registration) = name_and_registration(c);
-    let (impl_generics, ty_generics, where_clause) = c.generics.split_for_impl();
+    let (_, ty_generics, _) = c.generics.split_for_impl();
     let values: Vec<u32> = variants
         .iter()
         .enumerate()
@@ -397,13 +473,21 @@ fn gen_enum(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
         let vi = v.ident;
         quote!(#value => ::core::result::Result::Ok(#ident::#vi),)
     });
+    // unit variants hold no values: nothing is inferred, given bounds apply
+    let bound = &c.attrs.bound;
+    let type_bounds = type_level_bounds(c, &[]);
+    let g_type = impl_generics(c.generics, &[], type_bounds.as_deref());
+    let (ig_type, _, wc_type) = g_type.split_for_impl();
+    let g_ser = impl_generics(c.generics, &[], bound.for_serialize());
+    let (ig_ser, _, wc_ser) = g_ser.split_for_impl();
     let (g_de, de, _) = de_generics(c.generics);
-    let (ig_de, _, _) = g_de.split_for_impl();
+    let g_de = impl_generics(&g_de, &[], bound.for_deserialize());
+    let (ig_de, _, wc_de) = g_de.split_for_impl();
     let submit = submission(c, quote!(__p::ForyEnum), "register_enum");
     quote! {
         #submit
 
-        impl #impl_generics __p::ForyEnum for #ident #ty_generics #where_clause {
+        impl #ig_type __p::ForyEnum for #ident #ty_generics #wc_type {
             const NAME: &'static str = #name;
             fn type_cache() -> ::core::option::Option<&'static __p::TypeCache> {
                 static __CACHE: __p::TypeCache = __p::TypeCache::new();
@@ -418,7 +502,7 @@ fn gen_enum(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
             }
         }
 
-        impl #impl_generics __p::ForyType for #ident #ty_generics #where_clause {
+        impl #ig_type __p::ForyType for #ident #ty_generics #wc_type {
             fn type_id() -> __p::TypeId {
                 __p::type_id::ENUM
             }
@@ -427,7 +511,7 @@ fn gen_enum(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
             }
         }
 
-        impl #impl_generics __p::Serialize for #ident #ty_generics #where_clause {
+        impl #ig_ser __p::Serialize for #ident #ty_generics #wc_ser {
             fn write_type_meta(__ctx: &mut __p::WriteContext<'_, '_>) -> __p::Result<()> {
                 __p::structs::write_enum_meta::<Self>(__ctx)
             }
@@ -438,7 +522,7 @@ fn gen_enum(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
             }
         }
 
-        impl #ig_de __p::Deserialize<#de> for #ident #ty_generics #where_clause {
+        impl #ig_de __p::Deserialize<#de> for #ident #ty_generics #wc_de {
             fn accepts(__id: __p::TypeId) -> bool {
                 __id == __p::type_id::ENUM || __id == __p::type_id::NAMED_ENUM
             }
@@ -464,7 +548,7 @@ fn gen_enum(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
 fn gen_union(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
     let ident = c.ident;
     let (name, registration) = name_and_registration(c);
-    let (_, ty_generics, where_clause) = c.generics.split_for_impl();
+    let (_, ty_generics, _) = c.generics.split_for_impl();
     let cases: Vec<(u32, &Variant<'_>, &syn::Type)> = variants
         .iter()
         .enumerate()
@@ -483,25 +567,40 @@ fn gen_union(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
         let vi = v.ident;
         quote_spanned!(ty.span()=> #case => ::core::result::Result::Ok(#ident::#vi(__p::structs::read_union_value::<#ty>(__ctx)?)),)
     });
-    let g_type = bounded(c.generics, &[parse_quote!(__p::ForyType)]);
-    let (ig_type, _, _) = g_type.split_for_impl();
-    let g_ser = bounded(c.generics, &[parse_quote!(__p::Serialize)]);
-    let (ig_ser, _, _) = g_ser.split_for_impl();
+    let bound = &c.attrs.bound;
+    let value_types: Vec<&syn::Type> = cases.iter().map(|(_, _, ty)| *ty).collect();
+    let type_bounds = type_level_bounds(c, &value_types);
+    let g_type = impl_generics(
+        c.generics,
+        &[parse_quote!(__p::ForyType)],
+        type_bounds.as_deref(),
+    );
+    let (ig_type, _, wc_type) = g_type.split_for_impl();
+    let g_ser = impl_generics(
+        c.generics,
+        &[parse_quote!(__p::Serialize)],
+        bound.for_serialize(),
+    );
+    let (ig_ser, _, wc_ser) = g_ser.split_for_impl();
     let (g_de, de, _) = de_generics(c.generics);
-    let g_de = bounded(&g_de, &[parse_quote!(__p::Deserialize<#de>)]);
-    let (ig_de, _, _) = g_de.split_for_impl();
+    let g_de = impl_generics(
+        &g_de,
+        &[parse_quote!(__p::Deserialize<#de>)],
+        bound.for_deserialize(),
+    );
+    let (ig_de, _, wc_de) = g_de.split_for_impl();
     let submit = submission(c, quote!(__p::ForyUnion), "register_union");
     quote! {
         #submit
 
-        impl #ig_type __p::ForyUnion for #ident #ty_generics #where_clause {
+        impl #ig_type __p::ForyUnion for #ident #ty_generics #wc_type {
             const NAME: &'static str = #name;
             fn registration() -> __p::Registration {
                 #registration
             }
         }
 
-        impl #ig_type __p::ForyType for #ident #ty_generics #where_clause {
+        impl #ig_type __p::ForyType for #ident #ty_generics #wc_type {
             fn type_id() -> __p::TypeId {
                 __p::type_id::TYPED_UNION
             }
@@ -516,7 +615,7 @@ fn gen_union(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
             }
         }
 
-        impl #ig_ser __p::Serialize for #ident #ty_generics #where_clause {
+        impl #ig_ser __p::Serialize for #ident #ty_generics #wc_ser {
             fn write_type_meta(__ctx: &mut __p::WriteContext<'_, '_>) -> __p::Result<()> {
                 __p::structs::write_opaque_meta(
                     __ctx,
@@ -530,7 +629,7 @@ fn gen_union(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
             }
         }
 
-        impl #ig_de __p::Deserialize<#de> for #ident #ty_generics #where_clause {
+        impl #ig_de __p::Deserialize<#de> for #ident #ty_generics #wc_de {
             fn accepts(__id: __p::TypeId) -> bool {
                 __id == __p::type_id::TYPED_UNION || __id == __p::type_id::NAMED_UNION || __id == __p::type_id::UNION
             }

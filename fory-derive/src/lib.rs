@@ -11,6 +11,25 @@
 //!
 //! The macro runs parse → check → generate; every mistake is reported at
 //! once, with its span, and the macro never panics on user input.
+//!
+//! # Attributes
+//!
+//! On the type:
+//! - `id = N` or `name = "ns.Type"`: how the type is registered (such types
+//!   also submit themselves to the compile-time registry);
+//! - `crate = "path"`: where `fory_core` is, when it is re-exported;
+//! - `bound = "T: Trait, ..."`: where-predicates replacing the inferred
+//!   bounds (`T: ForyType` / `Serialize` / `Deserialize<'de> + Default` on
+//!   every type parameter) of every impl; `bound = ""` for none;
+//! - `bound(serialize = "...", deserialize = "...")`: the same for the
+//!   `Serialize` and the `Deserialize<'de>` impl alone (in `deserialize`,
+//!   `'de` is the input lifetime, or the type's own lifetime when it has
+//!   one); the type-level impls then require `FieldType: ForyType` of every
+//!   field type that mentions a type parameter.
+//!
+//! On fields: `id = N` (tag id), `skip`, `nullable`, `ref`, `rename = "..."`,
+//! `encoding = "fixed" | "varint" | "tagged"`, `array`, `list`, `bytes`,
+//! `default = "path"`. On unit variants: `value = N` (the wire value).
 
 mod ast;
 mod attr;

@@ -14,3 +14,6 @@ pub const ARRAY: &str = "array";
 pub const LIST: &str = "list";
 pub const BYTES: &str = "bytes";
 pub const DEFAULT: &str = "default";
+pub const BOUND: &str = "bound";
+pub const SERIALIZE: &str = "serialize";
+pub const DESERIALIZE: &str = "deserialize";
