@@ -403,8 +403,25 @@ impl<'de> Reader<'de> {
     }
 
     /// LEB128 of a value below 2^36 (the string header), at most 6 bytes.
-    #[inline]
+    /// Headers of one and two bytes (strings up to 4095 bytes) are read in
+    /// line, longer ones one call away.
+    #[inline(always)]
     pub fn var_u36_small(&mut self) -> Result<u64> {
+        if let Some(&[b0, b1]) = self.data.get(self.pos..self.pos + 2) {
+            if b0 < 0x80 {
+                self.pos += 1;
+                return Ok(b0 as u64);
+            }
+            if b1 < 0x80 {
+                self.pos += 2;
+                return Ok((b0 & 0x7f) as u64 | (b1 as u64) << 7);
+            }
+        }
+        self.var_u36_long()
+    }
+
+    #[inline(never)]
+    fn var_u36_long(&mut self) -> Result<u64> {
         let start = self.pos;
         let v = self.var_u64()?;
         if v >= 1u64 << 36 {
@@ -574,6 +591,42 @@ mod tests {
     }
 
     /// The windowed decoders (a whole varint available) and the byte loop
+    /// The string header: the in-line one- and two-byte paths and the long
+    /// path read what the writer wrote, at the end of the data or not, and
+    /// refuse values of 2^36 and more.
+    #[test]
+    fn var_u36_small_paths() {
+        let mut values: Vec<u64> = interesting_u64()
+            .into_iter()
+            .filter(|&v| v < 1 << 36)
+            .collect();
+        values.extend([0, 0x7f, 0x80, 0x3fff, 0x4000, (1 << 36) - 1]);
+        for v in values {
+            let bytes = reference(v, 9);
+            for pad in [0usize, 1, 8] {
+                let mut b = bytes.clone();
+                b.extend(std::iter::repeat_n(0x80, pad));
+                let mut r = Reader::new(&b);
+                assert_eq!(r.var_u36_small().unwrap(), v, "{v:#x} pad {pad}");
+                assert_eq!(r.pos(), bytes.len(), "{v:#x} pad {pad}");
+            }
+            // every strict prefix is an error
+            for cut in 0..bytes.len() {
+                assert!(
+                    Reader::new(&bytes[..cut]).var_u36_small().is_err(),
+                    "{v:#x} cut {cut}"
+                );
+            }
+        }
+        for v in [1u64 << 36, u64::MAX] {
+            let b = reference(v, 9);
+            assert!(matches!(
+                Reader::new(&b).var_u36_small(),
+                Err(Error::MalformedVarint { offset: 0 })
+            ));
+        }
+    }
+
     /// (near the end) agree on every value, and on malformed input.
     #[test]
     fn word_and_byte_paths_agree() {

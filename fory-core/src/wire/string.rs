@@ -194,6 +194,13 @@ impl<'de> RawString<'de> {
 /// Reads a string body into a new `String`, from any of the three codings.
 pub fn read_string(r: &mut Reader<'_>) -> Result<String> {
     let raw = RawString::read(r)?;
+    // the commonest case first, without the `Option` of `as_utf8`
+    if raw.coding == LATIN1 && is_ascii(raw.bytes) {
+        r.charge(raw.bytes.len())?;
+        // SAFETY: ASCII bytes are valid UTF-8 (checked just above); this
+        // skips a second validation pass on the commonest strings.
+        return Ok(unsafe { std::str::from_utf8_unchecked(raw.bytes) }.to_owned());
+    }
     match raw.as_utf8()? {
         Some(s) => {
             r.charge(s.len())?;
