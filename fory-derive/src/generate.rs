@@ -147,6 +147,48 @@ fn type_level_bounds(
     )
 }
 
+/// The generics of a type's three kinds of impl, each with its bounds.
+struct ImplGenerics {
+    /// The type-level impls (`ForyType`, `ForyStruct`, `ForyUnion`).
+    ty: Generics,
+    /// `Serialize`.
+    ser: Generics,
+    /// `Deserialize<'de>`, with `'de` added when the type has no lifetime.
+    de: Generics,
+    /// The `'de` of the `Deserialize` impl.
+    de_lifetime: Lifetime,
+}
+
+/// [`ImplGenerics`] for a type holding `value_types`: the bounds given by
+/// `#[fory(bound ...)]`, else the inferred ones (`Default` too for
+/// deserialized structs, whose missing fields take their default).
+fn impl_generics_all(c: &Container<'_>, value_types: &[&syn::Type], default: bool) -> ImplGenerics {
+    let bound = &c.attrs.bound;
+    let type_bounds = type_level_bounds(c, value_types);
+    let ty = impl_generics(
+        c.generics,
+        &[parse_quote!(__p::ForyType)],
+        type_bounds.as_deref(),
+    );
+    let ser = impl_generics(
+        c.generics,
+        &[parse_quote!(__p::Serialize)],
+        bound.for_serialize(),
+    );
+    let (g_de, de, _) = de_generics(c.generics);
+    let mut inferred: Vec<syn::TypeParamBound> = vec![parse_quote!(__p::Deserialize<#de>)];
+    if default {
+        inferred.push(parse_quote!(::core::default::Default));
+    }
+    let de_g = impl_generics(&g_de, &inferred, bound.for_deserialize());
+    ImplGenerics {
+        ty,
+        ser,
+        de: de_g,
+        de_lifetime: de,
+    }
+}
+
 /// The lifetime deserialized values borrow from: the type's own, or a fresh `'de`.
 fn de_generics(generics: &Generics) -> (Generics, Lifetime, bool) {
     if let Some(lt) = generics.lifetimes().next() {
@@ -331,30 +373,15 @@ fn gen_struct(c: &Container<'_>, fields: &[Field<'_>]) -> TokenStream {
         None => quote_spanned!(f.ty.span()=> #l.unwrap_or_default()),
     });
 
-    let bound = &c.attrs.bound;
     let value_types: Vec<&syn::Type> = wire.iter().map(|f| f.ty).collect();
-    let type_bounds = type_level_bounds(c, &value_types);
-    let g_type = impl_generics(
-        c.generics,
-        &[parse_quote!(__p::ForyType)],
-        type_bounds.as_deref(),
-    );
+    let ImplGenerics {
+        ty: g_type,
+        ser: g_ser,
+        de: g_de,
+        de_lifetime: de,
+    } = impl_generics_all(c, &value_types, true);
     let (ig_type, _, wc_type) = g_type.split_for_impl();
-    let g_ser = impl_generics(
-        c.generics,
-        &[parse_quote!(__p::Serialize)],
-        bound.for_serialize(),
-    );
     let (ig_ser, _, wc_ser) = g_ser.split_for_impl();
-    let (g_de, de, _) = de_generics(c.generics);
-    let g_de = impl_generics(
-        &g_de,
-        &[
-            parse_quote!(__p::Deserialize<#de>),
-            parse_quote!(::core::default::Default),
-        ],
-        bound.for_deserialize(),
-    );
     let (ig_de, _, wc_de) = g_de.split_for_impl();
 
     let submit = submission(c, quote!(__p::ForyStruct), "register_struct");
@@ -567,27 +594,15 @@ fn gen_union(c: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
         let vi = v.ident;
         quote_spanned!(ty.span()=> #case => ::core::result::Result::Ok(#ident::#vi(__p::structs::read_union_value::<#ty>(__ctx)?)),)
     });
-    let bound = &c.attrs.bound;
     let value_types: Vec<&syn::Type> = cases.iter().map(|(_, _, ty)| *ty).collect();
-    let type_bounds = type_level_bounds(c, &value_types);
-    let g_type = impl_generics(
-        c.generics,
-        &[parse_quote!(__p::ForyType)],
-        type_bounds.as_deref(),
-    );
+    let ImplGenerics {
+        ty: g_type,
+        ser: g_ser,
+        de: g_de,
+        de_lifetime: de,
+    } = impl_generics_all(c, &value_types, false);
     let (ig_type, _, wc_type) = g_type.split_for_impl();
-    let g_ser = impl_generics(
-        c.generics,
-        &[parse_quote!(__p::Serialize)],
-        bound.for_serialize(),
-    );
     let (ig_ser, _, wc_ser) = g_ser.split_for_impl();
-    let (g_de, de, _) = de_generics(c.generics);
-    let g_de = impl_generics(
-        &g_de,
-        &[parse_quote!(__p::Deserialize<#de>)],
-        bound.for_deserialize(),
-    );
     let (ig_de, _, wc_de) = g_de.split_for_impl();
     let submit = submission(c, quote!(__p::ForyUnion), "register_union");
     quote! {
