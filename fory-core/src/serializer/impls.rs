@@ -425,22 +425,29 @@ impl<'de> Deserialize<'de> for bool {
     }
 }
 
-impl ForyType for String {
-    fn type_id() -> TypeId {
-        tid::STRING
-    }
+/// STRING for every string type: the same type id and the same writer.
+macro_rules! string_type {
+    ($($ty:ty),*) => {$(
+        impl ForyType for $ty {
+            fn type_id() -> TypeId {
+                tid::STRING
+            }
+        }
+        impl Serialize for $ty {
+            fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                crate::wire::string::write_string(&mut ctx.writer(), self);
+                Ok(())
+            }
+            #[inline(always)]
+            fn write_leaf(&self, _id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
+                crate::wire::string::write_string(w, self);
+                Ok(())
+            }
+        }
+    )*};
 }
-impl Serialize for String {
-    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
-        crate::wire::string::write_string(&mut ctx.writer(), self);
-        Ok(())
-    }
-    #[inline(always)]
-    fn write_leaf(&self, _id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
-        crate::wire::string::write_string(w, self);
-        Ok(())
-    }
-}
+string_type!(String, &str, Cow<'_, str>);
+
 impl<'de> Deserialize<'de> for String {
     fn read_body(ctx: &mut ReadContext<'de>, _id: TypeId) -> Result<Self> {
         crate::wire::string::read_string(ctx.reader())
@@ -451,22 +458,6 @@ impl<'de> Deserialize<'de> for String {
     }
 }
 
-impl ForyType for &str {
-    fn type_id() -> TypeId {
-        tid::STRING
-    }
-}
-impl Serialize for &str {
-    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
-        crate::wire::string::write_string(&mut ctx.writer(), self);
-        Ok(())
-    }
-    #[inline(always)]
-    fn write_leaf(&self, _id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
-        crate::wire::string::write_string(w, self);
-        Ok(())
-    }
-}
 /// `&str` borrows the stream: no copy. Strings pyfory writes as ASCII
 /// Latin-1, and UTF-8 strings, borrow; a string that needs transcoding
 /// (Latin-1 past ASCII, UTF-16) is an [`Error::TypeMismatch`]: read such
@@ -481,22 +472,6 @@ impl<'de> Deserialize<'de> for &'de str {
     }
 }
 
-impl ForyType for Cow<'_, str> {
-    fn type_id() -> TypeId {
-        tid::STRING
-    }
-}
-impl Serialize for Cow<'_, str> {
-    fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
-        crate::wire::string::write_string(&mut ctx.writer(), self);
-        Ok(())
-    }
-    #[inline(always)]
-    fn write_leaf(&self, _id: TypeId, w: &mut crate::wire::Writer<'_>) -> Result<()> {
-        crate::wire::string::write_string(w, self);
-        Ok(())
-    }
-}
 /// `Cow<str>` borrows the stream when the string is UTF-8 there already
 /// (ASCII Latin-1 or UTF-8) and owns a transcoded copy otherwise.
 impl<'de> Deserialize<'de> for Cow<'de, str> {
