@@ -170,6 +170,35 @@ impl MetaShareTable {
         self.get(name).copied()
     }
 
+    /// Announces the registered struct in `slot` (named `name`): `Ok` with
+    /// its index when the stream announced it already, else `Err` with the
+    /// index it now has. While every entry is a struct's and there are
+    /// fewer than 16, this is a scan of slots and a push, in line.
+    #[inline]
+    pub fn announce_struct(&mut self, slot: u32, name: &'static str) -> Result<u32, u32> {
+        let n = self.entries.len();
+        if self.slotted == n && n < 16 {
+            if let Some((_, i, _)) = self.entries.iter().find(|e| e.2 == slot) {
+                return Ok(*i);
+            }
+            let idx = n as u32;
+            self.entries.push((Name::Static(name), idx, slot));
+            self.slotted += 1;
+            return Err(idx);
+        }
+        self.announce_struct_slow(slot, name)
+    }
+
+    #[inline(never)]
+    fn announce_struct_slow(&mut self, slot: u32, name: &'static str) -> Result<u32, u32> {
+        if let Some(i) = self.get_struct(slot, name) {
+            return Ok(i);
+        }
+        let idx = self.len() as u32;
+        self.insert_struct(slot, name, idx);
+        Err(idx)
+    }
+
     /// How many types were announced.
     #[inline]
     pub fn len(&self) -> usize {
@@ -526,5 +555,42 @@ mod tests {
         assert_eq!(t.get_struct(7, "a.S7"), Some(2));
         assert_eq!(t.get_struct(5, "a.S5"), None);
         assert_eq!(t.len(), 3);
+    }
+
+    /// `announce_struct` answers what `get_struct` then `insert_struct` with
+    /// the next index would: in line while all entries are slotted and few,
+    /// through the slow path past 16 entries or after a named entry.
+    #[test]
+    fn announce_struct_matches_get_then_insert() {
+        let names: Vec<&'static str> = (0..40)
+            .map(|i| &*Box::leak(format!("ns.S{i}").into_boxed_str()))
+            .collect();
+        for named_at in [None, Some(2usize), Some(20)] {
+            let (mut fast, mut slow) = (MetaShareTable::default(), MetaShareTable::default());
+            // each slot announced twice, in an order that revisits old ones
+            let order = (0..40u32).flat_map(|i| [i, i / 2]);
+            for (k, slot) in order.enumerate() {
+                if named_at == Some(k) {
+                    fast.insert(Cow::Borrowed("dyn.Named"), fast.len() as u32);
+                    slow.insert(Cow::Borrowed("dyn.Named"), slow.len() as u32);
+                }
+                let name = names[slot as usize];
+                let want = match slow.get_struct(slot, name) {
+                    Some(i) => Ok(i),
+                    None => {
+                        let idx = slow.len() as u32;
+                        slow.insert_struct(slot, name, idx);
+                        Err(idx)
+                    }
+                };
+                assert_eq!(
+                    fast.announce_struct(slot, name),
+                    want,
+                    "slot {slot} step {k}"
+                );
+                assert_eq!(fast.len(), slow.len());
+            }
+            assert_eq!(fast.len(), 41 - usize::from(named_at.is_none()));
+        }
     }
 }

@@ -225,12 +225,13 @@ pub fn write_struct_meta<T: ForyStruct>(ctx: &mut WriteContext<'_, '_>) -> Resul
             Registration::Name { .. } => tid::NAMED_COMPATIBLE_STRUCT,
         };
         ctx.writer().u8(id);
-        if let Some(idx) = ctx.meta_share.get_struct(compiled.slot(), T::NAME) {
-            ctx.writer().var_u32((idx << 1) | 1);
-            return Ok(());
-        }
-        let idx = ctx.meta_share.len() as u32;
-        ctx.meta_share.insert_struct(compiled.slot(), T::NAME, idx);
+        let idx = match ctx.meta_share.announce_struct(compiled.slot(), T::NAME) {
+            Ok(idx) => {
+                ctx.writer().var_u32((idx << 1) | 1);
+                return Ok(());
+            }
+            Err(new) => new,
+        };
         let bytes = &compiled
             .layout
             .typedef
