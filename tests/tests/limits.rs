@@ -397,6 +397,36 @@ fn depth() {
         with(|l| l.max_depth = 2).deserialize_value(&b),
         Err(Error::DepthLimit { limit: 2, .. })
     ));
+    // the typed writer counts the same way
+    assert_eq!(with(|l| l.max_depth = 3).serialize(&t).unwrap(), b);
+    assert!(matches!(
+        with(|l| l.max_depth = 2).serialize(&t),
+        Err(Error::DepthLimit { limit: 2, .. })
+    ));
+    // a Value inside a typed value goes on counting from the typed depth,
+    // on write and read alike: Vec<Value> holding [[1]] takes 5 levels (the
+    // Value decoder alone reads the same stream within 4)
+    let mixed: Vec<Value> = vec![Value::List(vec![Value::List(vec![Value::VarInt64(1)])])];
+    let b = with(|l| l.max_depth = 5).serialize(&mixed).unwrap();
+    assert!(matches!(
+        with(|l| l.max_depth = 4).serialize(&mixed),
+        Err(Error::DepthLimit { limit: 4, .. })
+    ));
+    assert_eq!(
+        with(|l| l.max_depth = 5)
+            .deserialize::<Vec<Value>>(&b)
+            .unwrap(),
+        mixed
+    );
+    assert!(matches!(
+        with(|l| l.max_depth = 4).deserialize::<Vec<Value>>(&b),
+        Err(Error::DepthLimit { limit: 4, .. })
+    ));
+    assert!(with(|l| l.max_depth = 4).deserialize_value(&b).is_ok());
+    assert!(matches!(
+        with(|l| l.max_depth = 3).deserialize_value(&b),
+        Err(Error::DepthLimit { limit: 3, .. })
+    ));
 }
 
 #[test]

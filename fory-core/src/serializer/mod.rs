@@ -36,7 +36,9 @@ pub struct WriteContext<'a, 'cb> {
     /// A buffer callback exists but cannot see the buffers being written (a
     /// value behind a `RefCell` borrow): buffer objects go in-band, flagged.
     forced_inband: bool,
-    depth: usize,
+    /// Nesting levels left before `Limits::max_depth` (counting down keeps
+    /// the configuration off the per-value path).
+    depth_left: usize,
 }
 
 impl<'a, 'cb> WriteContext<'a, 'cb> {
@@ -60,7 +62,7 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
             next_ref: self.next_ref,
             callback: None,
             forced_inband: self.forced_inband || self.callback.is_some(),
-            depth: self.depth,
+            depth_left: self.depth_left,
         };
         let r = f(&mut inner);
         self.out = inner.out;
@@ -88,7 +90,7 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
             next_ref: 0,
             callback,
             forced_inband: false,
-            depth: 0,
+            depth_left: cfg.limits.max_depth,
         }
     }
 
@@ -206,19 +208,31 @@ impl<'a, 'cb> WriteContext<'a, 'cb> {
         write_inline(&mut self.meta_strings, &mut w, typename, Context::TypeName)
     }
 
+    #[inline(always)]
     pub(crate) fn enter(&mut self) -> Result<()> {
-        self.depth += 1;
-        if self.depth > self.cfg.limits.max_depth {
-            return Err(Error::DepthLimit {
-                limit: self.cfg.limits.max_depth,
-                offset: self.out.len(),
-            });
+        if self.depth_left == 0 {
+            return Err(self.depth_error());
         }
+        self.depth_left -= 1;
         Ok(())
     }
 
+    #[cold]
+    fn depth_error(&self) -> Error {
+        Error::DepthLimit {
+            limit: self.cfg.limits.max_depth,
+            offset: self.out.len(),
+        }
+    }
+
+    #[inline(always)]
     pub(crate) fn leave(&mut self) {
-        self.depth -= 1;
+        self.depth_left += 1;
+    }
+
+    /// How deep the value being written is (root = 0).
+    pub(crate) fn depth(&self) -> usize {
+        self.cfg.limits.max_depth - self.depth_left
     }
 }
 
@@ -231,7 +245,8 @@ pub struct ReadContext<'de> {
     next_buffer: usize,
     shared: &'de [bytes::Bytes],
     refs: Vec<Option<Rc<dyn Any>>>,
-    depth: usize,
+    /// Nesting levels left before `Limits::max_depth`.
+    depth_left: usize,
     pub(crate) reg: &'de crate::registry::Registry,
     pub(crate) typedefs: smallvec::SmallVec<[structs::TypeDefRef<'de>; 4]>,
     pub(crate) meta_strings: Vec<(Vec<u8>, crate::wire::meta_string::Encoding)>,
@@ -290,7 +305,7 @@ impl<'de> ReadContext<'de> {
             next_buffer: 0,
             shared,
             refs: Vec::new(),
-            depth: 0,
+            depth_left: cfg.limits.max_depth,
         }
     }
 
@@ -405,19 +420,31 @@ impl<'de> ReadContext<'de> {
         self.refs.get(id).cloned().flatten()
     }
 
+    #[inline(always)]
     pub(crate) fn enter(&mut self) -> Result<()> {
-        self.depth += 1;
-        if self.depth > self.cfg.limits.max_depth {
-            return Err(Error::DepthLimit {
-                limit: self.cfg.limits.max_depth,
-                offset: self.r.pos(),
-            });
+        if self.depth_left == 0 {
+            return Err(self.depth_error());
         }
+        self.depth_left -= 1;
         Ok(())
     }
 
+    #[cold]
+    fn depth_error(&self) -> Error {
+        Error::DepthLimit {
+            limit: self.cfg.limits.max_depth,
+            offset: self.r.pos(),
+        }
+    }
+
+    #[inline(always)]
     pub(crate) fn leave(&mut self) {
-        self.depth -= 1;
+        self.depth_left += 1;
+    }
+
+    /// How deep the value being read is (root = 0).
+    pub(crate) fn depth(&self) -> usize {
+        self.cfg.limits.max_depth - self.depth_left
     }
 }
 

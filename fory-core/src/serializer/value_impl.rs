@@ -29,7 +29,7 @@ impl<'a> WriteContext<'a, '_> {
             meta_strings: std::mem::take(&mut self.meta_strings),
             next_ref: self.next_ref,
             forced_inband: self.forced_inband,
-            depth: self.depth,
+            depth: self.depth(),
         };
         let cb = self.callback.as_mut().map(|c| {
             &mut **c as &mut dyn FnMut(crate::oob::BufferObject<'a>) -> crate::oob::Placement
@@ -69,7 +69,7 @@ impl<'de> ReadContext<'de> {
             meta_strings: std::mem::take(&mut self.meta_strings),
             typedefs: self.typedefs.iter().map(|t| t.def.clone()).collect(),
             ref_count: self.refs.len() as u32,
-            depth: self.depth,
+            depth: self.depth(),
         };
         let mut d = Decoder::lent(lent, reg.schema(), *self.cfg, &bufs);
         let r = f(&mut d);
