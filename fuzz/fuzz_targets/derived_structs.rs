@@ -24,6 +24,58 @@ struct Line {
     note: Option<String>,
 }
 
+/// `Line` with its strings borrowed from the stream.
+#[derive(fory_core::Fory, Debug, Default, PartialEq)]
+#[fory(name = "example.Line")]
+struct LineView<'a> {
+    a: Point,
+    b: Option<Point>,
+    tags: Vec<&'a str>,
+    counts: BTreeMap<&'a str, i32>,
+    note: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The borrowed view decodes exactly the streams the owned `Line` decodes,
+/// to the same value, except where a string needs transcoding (`&str`
+/// cannot borrow it: a type mismatch).
+fn check_view(compatible: bool, track_ref: bool, stream: &[u8]) {
+    let build = |view: bool| {
+        let b = Fory::builder()
+            .ref_tracking(track_ref)
+            .compatible(compatible)
+            .register_struct::<Point>()
+            .expect("registration");
+        if view {
+            b.register_struct::<LineView<'_>>()
+        } else {
+            b.register_struct::<Line>()
+        }
+        .expect("registration")
+        .build()
+    };
+    let (owned_fory, view_fory) = (build(false), build(true));
+    let owned = owned_fory.deserialize::<Line>(stream);
+    match (view_fory.deserialize::<LineView<'_>>(stream), owned) {
+        (Ok(v), Ok(o)) => {
+            assert_eq!(v.a, o.a);
+            assert_eq!(v.b, o.b);
+            assert_eq!(v.tags, o.tags);
+            assert!(v
+                .counts
+                .iter()
+                .map(|(k, c)| (k.to_string(), *c))
+                .eq(o.counts.clone()));
+            assert_eq!(v.note.as_deref(), o.note.as_deref());
+        }
+        (Ok(v), Err(e)) => panic!("the view decoded {v:?} where Line failed: {e}"),
+        (Err(e), Ok(_)) => assert!(
+            matches!(e, fory_core::Error::TypeMismatch { .. }),
+            "Line decoded, the view failed with {e}"
+        ),
+        (Err(_), Err(_)) => {}
+    }
+}
+
 #[derive(fory_core::Fory, Debug, Default, PartialEq, Clone)]
 #[fory(name = "example.Blob")]
 struct Blob {
@@ -62,7 +114,10 @@ fuzz_target!(|data: &[u8]| {
         .build();
     match selector >> 2 & 3 {
         0 => check::<Point>(&fory, stream),
-        1 => check::<Line>(&fory, stream),
+        1 => {
+            check::<Line>(&fory, stream);
+            check_view(selector & 2 != 0, selector & 1 != 0, stream);
+        }
         2 => check::<Blob>(&fory, stream),
         _ => check::<Vec<Line>>(&fory, stream),
     }
