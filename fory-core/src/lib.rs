@@ -12,14 +12,14 @@
 //! #[derive(fory_core::Fory, Debug, Default, PartialEq)]
 //! #[fory(name = "example.Frame")]
 //! struct Frame<'a> {
-//!     name: String,
+//!     name: &'a str,
 //!     pixels: &'a [u8],
 //!     shape: Vec<u32>,
 //! }
 //!
 //! let fory = Fory::builder().register_struct::<Frame<'_>>()?.build();
 //! let pixels = vec![7u8; 1 << 20];
-//! let frame = Frame { name: "cam0".into(), pixels: &pixels, shape: vec![1024, 1024] };
+//! let frame = Frame { name: "cam0", pixels: &pixels, shape: vec![1024, 1024] };
 //!
 //! let mut buffers: Vec<BufferObject<'_>> = Vec::new();
 //! let bytes = fory.serialize_with_callback(&frame, |b| {
@@ -32,6 +32,7 @@
 //! let back: Frame<'_> = fory.deserialize_with_buffers(&bytes, &views)?;
 //! assert_eq!(back, frame);
 //! assert_eq!(back.pixels.as_ptr(), pixels.as_ptr()); // zero-copy, both ways
+//! assert!(bytes.as_ptr_range().contains(&back.name.as_ptr())); // the name borrows the stream
 //! # Ok::<(), fory_core::Error>(())
 //! ```
 //!
