@@ -3,6 +3,7 @@
 //! `Vec<T>` of a numeric `T` is a dense `*_ARRAY` (`Vec<u8>` is BINARY, a
 //! buffer object); any other `Vec<T>` is a LIST. Readers take either form.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 
@@ -166,16 +167,45 @@ impl<T: Serialize> VecExt for Vec<T> {
             return ctx.write_buffer(bytes);
         }
         if let Some(id) = T::dense_array_type() {
-            let size = tid::array_elem_size(id).unwrap_or(1);
-            let n = u32::try_from(self.len() * size)
-                .map_err(|_| Error::encode("array larger than 4 GiB"))?;
-            let mut w = ctx.writer();
-            w.var_u32(n);
-            T::write_dense(self, &mut w);
-            return Ok(());
+            return write_dense_array(ctx, self, id);
         }
         write_elems(ctx, self.len(), self.iter(), declared)
     }
+}
+
+/// Writes `items` as the dense `*_ARRAY` body `id`: byte length, then the
+/// little-endian elements.
+#[inline]
+fn write_dense_array<T: ForyType>(
+    ctx: &mut WriteContext<'_, '_>,
+    items: &[T],
+    id: TypeId,
+) -> Result<()> {
+    let size = tid::array_elem_size(id).unwrap_or(1);
+    let n =
+        u32::try_from(items.len() * size).map_err(|_| Error::encode("array larger than 4 GiB"))?;
+    let mut w = ctx.writer();
+    w.var_u32(n);
+    T::write_dense(items, &mut w);
+    Ok(())
+}
+
+/// Reads the framing of a dense `*_ARRAY` body whose elements are `size`
+/// bytes: the byte length, checked against the stream and the element
+/// size, then the element bytes themselves, borrowed from the stream.
+fn read_dense_array_bytes<'de>(ctx: &mut ReadContext<'de>, size: usize) -> Result<&'de [u8]> {
+    let pos = ctx.reader().pos();
+    let len = ctx.reader().var_u32()? as u64;
+    let len = ctx.reader().ensure("array byte length", len)?;
+    if len % size != 0 {
+        return Err(Error::invalid(
+            pos,
+            format!("array byte length {len} is not a multiple of {size}"),
+        ));
+    }
+    ctx.reader()
+        .check_limit(Limit::CollectionLength, (len / size) as u64)?;
+    ctx.reader().take(len)
 }
 
 impl<T: Serialize> Serialize for Vec<T> {
@@ -233,25 +263,76 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Vec<T> {
             return Ok(T::read_dense(b));
         }
         if let Some(size) = tid::array_elem_size(id) {
-            let pos = ctx.reader().pos();
-            let len = ctx.reader().var_u32()? as u64;
-            let len = ctx.reader().ensure("array byte length", len)?;
-            if len % size != 0 {
-                return Err(Error::invalid(
-                    pos,
-                    format!("array byte length {len} is not a multiple of {size}"),
-                ));
-            }
-            ctx.reader()
-                .check_limit(Limit::CollectionLength, (len / size) as u64)?;
-            ctx.reader().charge(len)?;
-            return Ok(T::read_dense(ctx.reader().take(len)?));
+            let bytes = read_dense_array_bytes(ctx, size)?;
+            ctx.reader().charge(bytes.len())?;
+            return Ok(T::read_dense(bytes));
         }
         let mut out = Vec::new();
         read_elems(ctx, |v| out.push(v))?;
         Ok(out)
     }
 }
+
+/// `Cow<[T]>` of a numeric `T` is the dense `*_ARRAY` a `Vec<T>` is (or a
+/// LIST under `#[fory(list)]`). Reading borrows the elements from the stream
+/// when they are aligned for `T` on a little-endian host, and makes one
+/// aligned copy otherwise (`Cow::Owned`); in-band bytes sit at any offset, so
+/// which one happens depends on where the array lands.
+macro_rules! dense_cow {
+    ($($t:ty),*) => {$(
+        impl ForyType for Cow<'_, [$t]> {
+            fn type_id() -> TypeId {
+                <Vec<$t> as ForyType>::type_id()
+            }
+            fn field_type() -> FieldType {
+                <Vec<$t> as ForyType>::field_type()
+            }
+        }
+        impl Serialize for Cow<'_, [$t]> {
+            #[inline]
+            fn write_body<'a>(&'a self, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                write_dense_array::<$t>(ctx, self, Self::type_id())
+            }
+            #[inline]
+            fn write_as<'a>(&'a self, id: TypeId, ctx: &mut WriteContext<'a, '_>) -> Result<()> {
+                if id == tid::LIST || id == tid::SET {
+                    return write_elems(ctx, self.len(), self.iter(), true);
+                }
+                self.write_body(ctx)
+            }
+        }
+        impl<'de> Deserialize<'de> for Cow<'de, [$t]> {
+            fn accepts(id: TypeId) -> bool {
+                <Vec<$t> as Deserialize<'de>>::accepts(id)
+            }
+            #[inline]
+            fn read_body(ctx: &mut ReadContext<'de>, id: TypeId) -> Result<Self> {
+                if <$t>::dense_array_type() != Some(id) {
+                    return Ok(Cow::Owned(Vec::<$t>::read_body(ctx, id)?));
+                }
+                let bytes = read_dense_array_bytes(ctx, std::mem::size_of::<$t>())?;
+                if let Some(items) = <$t>::borrow_dense(bytes) {
+                    return Ok(Cow::Borrowed(items));
+                }
+                ctx.reader().charge(bytes.len())?;
+                Ok(Cow::Owned(<$t>::read_dense(bytes)))
+            }
+        }
+    )*};
+}
+dense_cow!(
+    i8,
+    i16,
+    i32,
+    i64,
+    u16,
+    u32,
+    u64,
+    half::f16,
+    half::bf16,
+    f32,
+    f64
+);
 
 impl<T: ForyType> ForyType for VecDeque<T> {
     fn type_id() -> TypeId {

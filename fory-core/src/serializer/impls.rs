@@ -188,6 +188,18 @@ macro_rules! dense_fns {
                 }
             }
         }
+        #[inline]
+        fn borrow_dense(bytes: &[u8]) -> Option<&[Self]> {
+            // the wire bytes are the elements on little-endian hosts; the cast
+            // fails on a misaligned start or a partial trailing element
+            #[cfg(target_endian = "little")]
+            return bytemuck::try_cast_slice(bytes).ok();
+            #[cfg(not(target_endian = "little"))]
+            {
+                let _ = bytes;
+                None
+            }
+        }
         fn read_dense(bytes: &[u8]) -> Vec<Self> {
             #[cfg(target_endian = "little")]
             {

@@ -489,6 +489,15 @@ pub trait ForyType {
     {
         Vec::new()
     }
+    /// Dense little-endian elements viewed in place, without a copy: `Some`
+    /// on little-endian hosts when `bytes` is aligned for `Self` (numeric
+    /// types only; `Cow<[Self]>` borrows through it).
+    fn borrow_dense(_bytes: &[u8]) -> Option<&[Self]>
+    where
+        Self: Sized,
+    {
+        None
+    }
     /// The slice as bytes, for `u8` (so `Vec<u8>` is a zero-copy buffer object).
     fn slice_as_bytes(_items: &[Self]) -> Option<&[u8]>
     where
