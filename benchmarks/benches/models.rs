@@ -4,7 +4,8 @@
 //!
 //! * `<Model>/ser`: value → fresh `Vec<u8>` (each library's plain API),
 //! * `<Model>/ser_into`: value → appended to a reused, cleared buffer,
-//! * `<Model>/de`: bytes → owned value.
+//! * `<Model>/de`: bytes → owned value (and `ours_view_*`: bytes → this
+//!   project's borrowing view of the model, `&str` / `Cow<[T]>` fields).
 //!
 //! `cargo bench --bench models` (from `benchmarks/`); filter with a regex,
 //! e.g. `cargo bench --bench models -- 'Sample/'`.
@@ -108,6 +109,20 @@ fn bench_case<C: Case>(c: &mut Criterion, f: &Forys) {
         b.iter(|| {
             f.ours_compat
                 .deserialize::<C::Ours>(black_box(&om))
+                .unwrap()
+        })
+    });
+    g.bench_function("ours_view_consistent", |b| {
+        b.iter(|| {
+            f.view_consistent
+                .deserialize::<C::View<'_>>(black_box(&oc))
+                .unwrap()
+        })
+    });
+    g.bench_function("ours_view_compat", |b| {
+        b.iter(|| {
+            f.view_compat
+                .deserialize::<C::View<'_>>(black_box(&om))
                 .unwrap()
         })
     });

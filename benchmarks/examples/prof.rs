@@ -1,4 +1,5 @@
-//! Profiling loop: `cargo run --release --example prof -- <model> <ser|serv|de> <consistent|compat> [iters] [ours|peer]`
+//! Profiling loop: `cargo run --release --example prof -- <model> <ser|serv|de> <consistent|compat> [iters] [ours|peer|view]`
+//! (`view`: `de` into the borrowing twin of the model, `views`)
 //! (`ser` appends to a reused buffer, `serv` returns a fresh `Vec`).
 use std::hint::black_box;
 
@@ -39,6 +40,17 @@ fn run<C: Case>(f: &Forys, dir: &str, compat: bool, iters: usize, who: &str) {
                 black_box(fo.deserialize::<C::Ours>(black_box(&b)).unwrap());
             }
         }
+        ("de", "view") => {
+            let b = fo.serialize(&o).unwrap();
+            let fv = if compat {
+                &f.view_compat
+            } else {
+                &f.view_consistent
+            };
+            for _ in 0..iters {
+                black_box(fv.deserialize::<C::View<'_>>(black_box(&b)).unwrap());
+            }
+        }
         ("ser", _) => {
             for _ in 0..iters {
                 buf.clear();
@@ -53,7 +65,11 @@ fn run<C: Case>(f: &Forys, dir: &str, compat: bool, iters: usize, who: &str) {
         }
     }
     let ns = t.elapsed().as_nanos() as f64 / iters as f64;
-    println!("{} {dir} {} {who}: {ns:.1} ns", C::NAME, if compat { "compat" } else { "consistent" });
+    println!(
+        "{} {dir} {} {who}: {ns:.1} ns",
+        C::NAME,
+        if compat { "compat" } else { "consistent" }
+    );
 }
 
 fn main() {

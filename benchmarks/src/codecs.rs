@@ -28,6 +28,10 @@ pub struct Forys {
     pub peer_consistent: fory::Fory,
     /// `fory` 1.7.7, xlang, compatible (its benchmark's configuration).
     pub peer_compat: fory::Fory,
+    /// This project's borrowing views ([`crate::views`]), schema-consistent.
+    pub view_consistent: fory_core::Fory,
+    /// This project's borrowing views, compatible.
+    pub view_compat: fory_core::Fory,
 }
 
 impl Default for Forys {
@@ -37,6 +41,8 @@ impl Default for Forys {
             ours_compat: crate::ours::fory(true),
             peer_consistent: crate::peer::fory(false),
             peer_compat: crate::peer::fory(true),
+            view_consistent: crate::views::fory(false),
+            view_compat: crate::views::fory(true),
         }
     }
 }
@@ -103,6 +109,8 @@ pub trait Case {
     const NAME: &'static str;
     /// This project's type.
     type Ours: fory_core::Serialize + for<'de> fory_core::Deserialize<'de> + PartialEq + Debug;
+    /// This project's borrowing twin of `Ours` (same bytes; read only).
+    type View<'a>: fory_core::Deserialize<'a> + Debug;
     /// `fory` 1.7.7's type.
     type Peer: fory::Serializer<Target = Self::Peer> + PartialEq + Debug;
     /// The serde type.
@@ -116,12 +124,13 @@ pub trait Case {
 }
 
 macro_rules! cases {
-    ($($case:ident => $ty:ident, $make:ident;)*) => {$(
+    ($($case:ident => $ty:ident $(<$l:lifetime>)?, $make:ident;)*) => {$(
         #[doc = concat!("The `", stringify!($ty), "` model.")]
         pub struct $case;
         impl Case for $case {
             const NAME: &'static str = stringify!($ty);
             type Ours = crate::ours::$ty;
+            type View<'a> = crate::views::$ty$(<$l>)?;
             type Peer = crate::peer::$ty;
             type Plain = crate::plain::$ty;
             fn ours() -> Self::Ours { data::ours::$make() }
@@ -133,11 +142,11 @@ macro_rules! cases {
 
 cases! {
     NumericStructCase => NumericStruct, numeric_struct;
-    SampleCase => Sample, sample;
-    MediaContentCase => MediaContent, media_content;
+    SampleCase => Sample<'a>, sample;
+    MediaContentCase => MediaContent<'a>, media_content;
     NumericStructListCase => NumericStructList, numeric_struct_list;
-    SampleListCase => SampleList, sample_list;
-    MediaContentListCase => MediaContentList, media_content_list;
+    SampleListCase => SampleList<'a>, sample_list;
+    MediaContentListCase => MediaContentList<'a>, media_content_list;
 }
 
 /// What [`verify`] found for one model.
@@ -192,6 +201,23 @@ pub fn verify<C: Case>(f: &Forys) -> Report {
             .deserialize(&b)
             .unwrap_or_else(|e| panic!("{name} {}: {e}", C::NAME));
         check_eq(name, C::NAME, &back, &o);
+        // the borrowing view reads the same bytes to the same data
+        let views = if name == "ours_consistent" {
+            &f.view_consistent
+        } else {
+            &f.view_compat
+        };
+        {
+            let view: C::View<'_> = views
+                .deserialize(&b)
+                .unwrap_or_else(|e| panic!("{name} view {}: {e}", C::NAME));
+            assert_eq!(
+                format!("{view:?}"),
+                format!("{o:?}"),
+                "{name}: view of {}",
+                C::NAME
+            );
+        }
         sizes.push((name, b.len()));
         ours_bytes.push(b);
     }

@@ -4,7 +4,8 @@
 //!
 //! * [`ours`]: `#[derive(fory_core::Fory)]` (this project),
 //! * [`peer`]: `#[derive(fory::ForyStruct)]` / `ForyEnum` (Apache Fory's `fory` 1.7.7),
-//! * [`plain`]: serde derives (bincode, postcard, rmp-serde).
+//! * [`plain`]: serde derives (bincode, postcard, rmp-serde),
+//! * [`views`]: borrowing twins of [`ours`] (`&str`, `Cow<[T]>`), read only.
 //!
 //! The data ([`data`]) is the same for all three: the field values and sizes
 //! of Fory's `create_numeric_struct` / `create_sample` / `create_media_content`,
@@ -15,6 +16,7 @@ pub mod data;
 pub mod ours;
 pub mod peer;
 pub mod plain;
+pub mod views;
 
 /// Elements per list model, as in Fory's benchmark.
 pub const LIST_SIZE: usize = 5;

@@ -219,8 +219,9 @@ pub fn wire_order(fields: &[&Field<'_>]) -> Vec<usize> {
 }
 
 /// A field the generated code can write and read without framing, by its
-/// wire type id: a non-nullable primitive, or a plain `String` (no flag, no
-/// type meta: a leaf). The runtime confirms each against the field's plan.
+/// wire type id: a non-nullable primitive, or a plain `String`, `&str` or
+/// `Cow<str>` (no flag, no type meta: a leaf). The runtime confirms each
+/// against the field's plan.
 pub fn simple(f: &Field<'_>) -> Option<u8> {
     match primitive(f) {
         Some((id, false)) => return Some(id),
@@ -230,17 +231,97 @@ pub fn simple(f: &Field<'_>) -> Option<u8> {
     if f.attrs.nullable || f.attrs.track_ref || f.attrs.list || f.attrs.array || f.attrs.bytes {
         return None;
     }
-    let syn::Type::Path(p) = f.ty else {
-        return None;
+    string_like(f.ty).then_some(tid::STRING)
+}
+
+/// `String`, `&str` or `Cow<str>`, spelled plainly or through
+/// `std`/`alloc` paths.
+fn string_like(ty: &syn::Type) -> bool {
+    let p = match ty {
+        syn::Type::Reference(r) => {
+            return r.mutability.is_none() && is_plain(&r.elem, "str", &[]);
+        }
+        syn::Type::Path(p) => p,
+        _ => return false,
     };
-    let last = p.path.segments.last()?;
-    let plain = p.qself.is_none()
-        && matches!(last.arguments, syn::PathArguments::None)
-        && (p.path.segments.len() == 1
-            || p.path
-                .segments
-                .iter()
-                .take(p.path.segments.len() - 1)
-                .all(|s| matches!(s.ident.to_string().as_str(), "std" | "alloc" | "string")));
-    (plain && last.ident == "String").then_some(tid::STRING)
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if last.ident == "Cow" {
+        let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+            return false;
+        };
+        let mut args = a.args.iter();
+        return matches!(
+            (args.next(), args.next(), args.next()),
+            (Some(syn::GenericArgument::Lifetime(_)), Some(syn::GenericArgument::Type(t)), None)
+                if is_plain(t, "str", &[])
+        ) && std_path(p, &["std", "alloc", "borrow"]);
+    }
+    is_plain(ty, "String", &["std", "alloc", "string"])
+}
+
+/// Whether `ty` is the path `name` without arguments, alone or behind
+/// `prefixes` segments only.
+fn is_plain(ty: &syn::Type, name: &str, prefixes: &[&str]) -> bool {
+    let syn::Type::Path(p) = ty else {
+        return false;
+    };
+    p.path.segments.last().is_some_and(|last| {
+        last.ident == name
+            && matches!(last.arguments, syn::PathArguments::None)
+            && std_path(p, prefixes)
+    })
+}
+
+/// Whether every segment of `p` before the last is one of `prefixes`.
+fn std_path(p: &syn::TypePath, prefixes: &[&str]) -> bool {
+    p.qself.is_none()
+        && p.path
+            .segments
+            .iter()
+            .take(p.path.segments.len() - 1)
+            .all(|s| prefixes.iter().any(|x| s.ident == x))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::string_like;
+
+    fn ty(s: &str) -> syn::Type {
+        syn::parse_str(s).unwrap()
+    }
+
+    #[test]
+    fn string_leaves() {
+        for yes in [
+            "String",
+            "std::string::String",
+            "alloc::string::String",
+            "&str",
+            "&'a str",
+            "&'de str",
+            "Cow<'a, str>",
+            "std::borrow::Cow<'a, str>",
+            "alloc::borrow::Cow<'static, str>",
+        ] {
+            assert!(string_like(&ty(yes)), "{yes}");
+        }
+        for no in [
+            "&mut str",
+            "&String",
+            "&[u8]",
+            "Cow<'a, [u8]>",
+            "Cow<'a, String>",
+            "Cow<str>",
+            "mine::Cow<'a, str>",
+            "mine::String",
+            "Option<String>",
+            "Box<str>",
+            "String<u8>",
+            "<T as Tr>::String",
+        ] {
+            assert!(!string_like(&ty(no)), "{no}");
+        }
+    }
 }

@@ -198,3 +198,73 @@ fn derived_struct_borrows_its_strings() {
         );
     }
 }
+
+#[derive(fory_core::Fory, Debug, Default, PartialEq, Clone)]
+#[fory(name = "example.Person")]
+struct Person {
+    id: i64,
+    name: String,
+    city: String,
+    score: f32,
+    nick: String,
+}
+
+/// `Person` with direct `&str` / `Cow<str>` fields: string leaves, read and
+/// written on the derive's straight-line path like `String`.
+#[derive(fory_core::Fory, Debug, Default, PartialEq)]
+#[fory(name = "example.Person")]
+struct PersonView<'a> {
+    id: i64,
+    name: &'a str,
+    city: Cow<'a, str>,
+    score: f32,
+    nick: std::borrow::Cow<'a, str>,
+}
+
+#[test]
+fn direct_str_fields_take_the_straight_line() {
+    for compatible in [false, true] {
+        let owned_fory = Fory::builder()
+            .compatible(compatible)
+            .register_struct::<Person>()
+            .unwrap()
+            .build();
+        let view_fory = Fory::builder()
+            .compatible(compatible)
+            .register_struct::<PersonView<'_>>()
+            .unwrap()
+            .build();
+        let person = Person {
+            id: -7,
+            name: "Ada".into(),
+            city: "Zürich".into(),
+            score: 2.5,
+            nick: "ada ✓".into(),
+        };
+        let bytes = owned_fory.serialize(&person).unwrap();
+        let view: PersonView<'_> = view_fory.deserialize(&bytes).unwrap();
+        assert_eq!(
+            (view.id, view.name, &*view.city, view.score, &*view.nick),
+            (-7, "Ada", "Zürich", 2.5, "ada ✓")
+        );
+        assert!(in_stream(&bytes, view.name));
+        // Latin-1 past ASCII is transcoded; UTF-8 text borrows
+        assert!(matches!(view.city, Cow::Owned(_)));
+        assert!(matches!(&view.nick, Cow::Borrowed(s) if in_stream(&bytes, s)));
+        assert_eq!(view_fory.serialize(&view).unwrap(), bytes);
+        assert_eq!(
+            view_fory.straight_line("example.Person"),
+            Some(true),
+            "compatible={compatible}"
+        );
+        // a `&str` field cannot hold Latin-1 text past ASCII
+        let latin = Person {
+            name: "José".into(),
+            ..person.clone()
+        };
+        let e = view_fory
+            .deserialize::<PersonView<'_>>(&owned_fory.serialize(&latin).unwrap())
+            .unwrap_err();
+        assert!(matches!(e, Error::TypeMismatch { .. }), "{e}");
+    }
+}
