@@ -53,6 +53,19 @@ for m in MODELS:
               f"| {fmt(v['ours_compat'])} | {fmt(v['fory177_compat'])} | {ratio(v['ours_compat'], v['fory177_compat'])} "
               f"| {fmt(v['bincode'])} | {fmt(v['postcard'])} | {fmt(v['rmp_serde'])} |")
 
+if any(k == "ours_view_consistent" for _, k in res):
+    print("\nDeserialization into the borrowing views (`src/views.rs`: `&str` strings, `Cow<[T]>` arrays,")
+    print("which borrow when they land aligned). Ratio = view / fory 1.7.7 in the same mode.\n")
+    print("| model | view consistent | fory177 consistent | ratio | view compat | fory177 compat | ratio |")
+    print("|---|--:|--:|--:|--:|--:|--:|")
+    for m in MODELS:
+        g = f"{m}/de"
+        vc, pc = res.get((g, "ours_view_consistent")), res.get((g, "fory177_consistent"))
+        vm, pm = res.get((g, "ours_view_compat")), res.get((g, "fory177_compat"))
+        if vc is None and vm is None:
+            continue
+        print(f"| {m} | {fmt(vc)} | {fmt(pc)} | {ratio(vc, pc)} | {fmt(vm)} | {fmt(pm)} | {ratio(vm, pm)} |")
+
 if any(g.startswith("f64_1M/") for g, _ in res):
     print("\n`Vec<f64>`, 1 Mi elements (8 MiB). Ratio = ours / fory177 in the same mode and position")
     print("(`field` is compared with fory177's `#[fory(array)]` field, its fastest field form).\n")

@@ -56,7 +56,7 @@ pub struct Sample<'a> {
     #[fory(id = 20)]
     pub char_array: Cow<'a, [i32]>,
     #[fory(id = 21)]
-    pub boolean_array: Vec<bool>,
+    pub boolean_array: Cow<'a, [bool]>,
     #[fory(id = 22)]
     pub string: &'a str,
 }

@@ -36,6 +36,17 @@
 //! # Ok::<(), fory_core::Error>(())
 //! ```
 //!
+//! Field and root types that borrow instead of copying:
+//!
+//! | type | wire type | borrows |
+//! |---|---|---|
+//! | `&'de [u8]`, `Cow<'de, [u8]>` | BINARY | from the stream, or the out-of-band buffer it names |
+//! | `bytes::Bytes` | BINARY | shares an out-of-band buffer passed as `Bytes` |
+//! | `&'de str` | STRING | text stored as UTF-8 or ASCII Latin-1; other text is [`Error::TypeMismatch`] |
+//! | `Cow<'de, str>` | STRING | as `&str`; other text is transcoded into an owned copy |
+//! | `Cow<'de, [T]>`, `T` numeric | `*_ARRAY` | when the elements land aligned for `T` (little-endian hosts); otherwise one aligned copy |
+//! | `Cow<'de, [bool]>` | BOOL_ARRAY | when every byte is 0 or 1 |
+//!
 //! Without Rust types, any stream decodes to a dynamic [`Value`]:
 //!
 //! ```

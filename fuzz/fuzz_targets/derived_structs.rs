@@ -101,7 +101,7 @@ struct ArrayFields {
 #[derive(fory_core::Fory, Debug, Default, PartialEq)]
 #[fory(id = 102)]
 struct ArrayFieldsView<'a> {
-    bools: Vec<bool>,
+    bools: Cow<'a, [bool]>,
     i8: Cow<'a, [i8]>,
     i16: Cow<'a, [i16]>,
     i32: Cow<'a, [i32]>,
@@ -155,7 +155,7 @@ fn check_arrays(compatible: bool, track_ref: bool, stream: &[u8]) {
                 )*};
             }
             fields!(i8, i16, i32, i64, u16, u32, u64, f16, bf16, f32, f64);
-            assert_eq!((&v.bools, &v.u8), (&o.bools, &o.u8));
+            assert_eq!((&v.bools[..], &v.u8), (&o.bools[..], &o.u8));
             assert_eq!(
                 view_fory.serialize(&v).expect("the view encodes"),
                 owned_fory.serialize(&o).expect("the value encodes")

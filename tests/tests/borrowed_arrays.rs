@@ -133,7 +133,7 @@ struct ArrayFields {
 #[derive(fory_core::Fory, Debug, Default, PartialEq)]
 #[fory(id = 102)]
 struct ArrayFieldsView<'a> {
-    bools: Vec<bool>,
+    bools: Cow<'a, [bool]>,
     i8: Cow<'a, [i8]>,
     i16: Cow<'a, [i16]>,
     i32: Cow<'a, [i32]>,
@@ -183,7 +183,12 @@ fn derived_struct_borrows_pyfory_arrays() {
             let o: ArrayFields = owned_fory.deserialize(stream).unwrap();
             let v: ArrayFieldsView<'_> = view_fory.deserialize(stream).unwrap();
             let at = |f: &str| format!("{name} +{shift} {f}");
-            assert_eq!((&v.bools, &v.u8), (&o.bools, &o.u8), "{name}");
+            assert_eq!((&v.bools[..], &v.u8), (&o.bools[..], &o.u8), "{name}");
+            // bools are bytes 0 and 1 on the wire: always borrowed
+            assert!(
+                matches!(&v.bools, Cow::Borrowed(b) if in_stream(stream, b)),
+                "{name}"
+            );
             let results = [
                 check_cow(&at("i8"), stream, &v.i8, &o.i8),
                 check_cow(&at("i16"), stream, &v.i16, &o.i16),
@@ -276,6 +281,25 @@ fn list_and_nullable_cow_fields() {
         assert!(matches!(back.ids, Cow::Owned(_)), "a LIST is copied");
         assert_eq!(back, view);
     }
+}
+
+/// Bool arrays borrow whatever their offset, as long as every byte is 0 or
+/// 1; another byte makes an owned copy that reads it as `true`, as `Vec<bool>`.
+#[test]
+fn bool_arrays_borrow_valid_bytes() {
+    let fory = Fory::builder().build();
+    let bytes = vector("array_bool");
+    let owned: Vec<bool> = fory.deserialize(&bytes).unwrap();
+    assert!(owned.contains(&true) && owned.contains(&false), "{owned:?}");
+    let cow: Cow<'_, [bool]> = fory.deserialize(&bytes).unwrap();
+    assert!(matches!(&cow, Cow::Borrowed(b) if in_stream(&bytes, b) && **b == owned[..]));
+    assert_eq!(fory.serialize(&cow).unwrap(), bytes);
+    let mut odd = bytes.clone();
+    let last = odd.len() - 1;
+    odd[last] = 2;
+    let cow: Cow<'_, [bool]> = fory.deserialize(&odd).unwrap();
+    let lenient: Vec<bool> = fory.deserialize(&odd).unwrap();
+    assert!(matches!(&cow, Cow::Owned(v) if *v == lenient && v[v.len() - 1]));
 }
 
 /// Hostile array framing is the same error through `Cow` as through `Vec`.

@@ -273,11 +273,13 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Vec<T> {
     }
 }
 
-/// `Cow<[T]>` of a numeric `T` is the dense `*_ARRAY` a `Vec<T>` is (or a
-/// LIST under `#[fory(list)]`). Reading borrows the elements from the stream
-/// when they are aligned for `T` on a little-endian host, and makes one
-/// aligned copy otherwise (`Cow::Owned`); in-band bytes sit at any offset, so
-/// which one happens depends on where the array lands.
+/// `Cow<[T]>` of a numeric or bool `T` is the dense `*_ARRAY` a `Vec<T>` is
+/// (or a LIST under `#[fory(list)]`). Reading borrows the elements from the
+/// stream when they are aligned for `T` on a little-endian host, and makes
+/// one aligned copy otherwise (`Cow::Owned`); in-band bytes sit at any
+/// offset, so which one happens depends on where the array lands. Bools
+/// always borrow unless a byte is neither 0 nor 1 (then the copy reads
+/// any non-zero byte as `true`, as `Vec<bool>` does).
 macro_rules! dense_cow {
     ($($t:ty),*) => {$(
         impl ForyType for Cow<'_, [$t]> {
@@ -321,6 +323,7 @@ macro_rules! dense_cow {
     )*};
 }
 dense_cow!(
+    bool,
     i8,
     i16,
     i32,

@@ -391,6 +391,11 @@ impl ForyType for bool {
         // bools are bytes 0 or 1: one copy
         w.bytes(bytemuck::cast_slice::<bool, u8>(items));
     }
+    #[inline]
+    fn borrow_dense(bytes: &[u8]) -> Option<&[Self]> {
+        // bytes that are all 0 or 1 (what writers put there) are bools in place
+        bytemuck::checked::try_cast_slice(bytes).ok()
+    }
     fn read_dense(bytes: &[u8]) -> Vec<Self> {
         bytes.iter().map(|&b| b != 0).collect()
     }
