@@ -114,14 +114,14 @@ fn bench_case<C: Case>(c: &mut Criterion, f: &Forys) {
     });
     g.bench_function("ours_view_consistent", |b| {
         b.iter(|| {
-            f.view_consistent
+            f.view(false)
                 .deserialize::<C::View<'_>>(black_box(&oc))
                 .unwrap()
         })
     });
     g.bench_function("ours_view_compat", |b| {
         b.iter(|| {
-            f.view_compat
+            f.view(true)
                 .deserialize::<C::View<'_>>(black_box(&om))
                 .unwrap()
         })

@@ -42,11 +42,7 @@ fn run<C: Case>(f: &Forys, dir: &str, compat: bool, iters: usize, who: &str) {
         }
         ("de", "view") => {
             let b = fo.serialize(&o).unwrap();
-            let fv = if compat {
-                &f.view_compat
-            } else {
-                &f.view_consistent
-            };
+            let fv = f.view(compat);
             for _ in 0..iters {
                 black_box(fv.deserialize::<C::View<'_>>(black_box(&b)).unwrap());
             }

@@ -9,12 +9,18 @@ models=${*:-NumericStruct Sample MediaContent NumericStructList SampleList Media
 n=${N:-4000}
 count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 | awk '/refs:/ {gsub(",","",$NF); print $NF}'; }
 per_op() { local a b; a=$(count "$1" "$2" "$3" "$n" "$4"); b=$(count "$1" "$2" "$3" $((2 * n)) "$4"); echo $(((b - a) / n)); }
-printf '%-18s %-4s %-10s %8s %8s %6s\n' model dir mode ours fory177 ratio
+# `view` (de rows only): the borrowing twin of the model (src/views.rs)
+printf '%-18s %-4s %-10s %8s %8s %6s %8s %6s\n' model dir mode ours fory177 ratio view ratio
 for m in $models; do
   for d in ser de; do
     for mode in consistent compat; do
       o=$(per_op "$m" "$d" "$mode" ours); p=$(per_op "$m" "$d" "$mode" peer)
-      printf '%-18s %-4s %-10s %8d %8d %6.2f\n' "$m" "$d" "$mode" "$o" "$p" "$(echo "$o / $p" | bc -l)"
+      if [ "$d" = de ]; then
+        v=$(per_op "$m" "$d" "$mode" view)
+        printf '%-18s %-4s %-10s %8d %8d %6.2f %8d %6.2f\n' "$m" "$d" "$mode" "$o" "$p" "$(echo "$o / $p" | bc -l)" "$v" "$(echo "$v / $p" | bc -l)"
+      else
+        printf '%-18s %-4s %-10s %8d %8d %6.2f\n' "$m" "$d" "$mode" "$o" "$p" "$(echo "$o / $p" | bc -l)"
+      fi
     done
   done
 done

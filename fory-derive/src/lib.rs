@@ -30,6 +30,14 @@
 //! On fields: `id = N` (tag id), `skip`, `nullable`, `ref`, `rename = "..."`,
 //! `encoding = "fixed" | "varint" | "tagged"`, `array`, `list`, `bytes`,
 //! `default = "path"`. On unit variants: `value = N` (the wire value).
+//!
+//! # Borrowed fields
+//!
+//! A type with one lifetime parameter may hold fields that borrow from the
+//! input: `&'a str`, `Cow<'a, str>`, `&'a [u8]`, `Cow<'a, [u8]>`, and
+//! `Cow<'a, [T]>` for numeric or bool `T` (see the `fory_core` crate docs
+//! for when each borrows). `String`, `&str` and `Cow<str>` fields are all
+//! written and read as string leaves, with the same bytes.
 
 mod ast;
 mod attr;

@@ -193,6 +193,7 @@ fn write_dense_array<T: ForyType>(
 /// Reads the framing of a dense `*_ARRAY` body whose elements are `size`
 /// bytes: the byte length, checked against the stream and the element
 /// size, then the element bytes themselves, borrowed from the stream.
+#[inline(always)]
 fn read_dense_array_bytes<'de>(ctx: &mut ReadContext<'de>, size: usize) -> Result<&'de [u8]> {
     let pos = ctx.reader().pos();
     let len = ctx.reader().var_u32()? as u64;
