@@ -691,422 +691,123 @@ fn main() {
     fory.register::<S27>(127).unwrap();
     fory.register::<S28>(128).unwrap();
     fory.register::<S29>(129).unwrap();
-    let v = S0 {
-        a: 0,
-        b: -0_000_000,
-        c: 0.5,
-        d: "s0".to_string(),
-        e: vec![0, 2, 3],
-        f: Some("o0".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y0".to_string()],
-    };
+    let v = S0 { a: 0, b: -0_000_000, c: 0.5, d: "s0".to_string(), e: vec![0, 2, 3], f: Some("o0".to_string()), g: true, h: vec!["x".to_string(), "y0".to_string()] };
     let bytes = fory.serialize(&v).unwrap();
     let back: S0 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S1 {
-        a: 1,
-        b: -1_000_000,
-        c: 1.5,
-        d: "s1".to_string(),
-        e: vec![1, 2, 3],
-        f: Some("o1".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y1".to_string()],
-        inner: Default::default(),
-    };
+    let v = S1 { a: 1, b: -1_000_000, c: 1.5, d: "s1".to_string(), e: vec![1, 2, 3], f: Some("o1".to_string()), g: true, h: vec!["x".to_string(), "y1".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S1 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S2 {
-        a: 2,
-        b: -2_000_000,
-        c: 2.5,
-        d: "s2".to_string(),
-        e: vec![2, 2, 3],
-        f: Some("o2".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y2".to_string()],
-        inner: Default::default(),
-    };
+    let v = S2 { a: 2, b: -2_000_000, c: 2.5, d: "s2".to_string(), e: vec![2, 2, 3], f: Some("o2".to_string()), g: true, h: vec!["x".to_string(), "y2".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S2 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S3 {
-        a: 3,
-        b: -3_000_000,
-        c: 3.5,
-        d: "s3".to_string(),
-        e: vec![3, 2, 3],
-        f: Some("o3".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y3".to_string()],
-        inner: Default::default(),
-    };
+    let v = S3 { a: 3, b: -3_000_000, c: 3.5, d: "s3".to_string(), e: vec![3, 2, 3], f: Some("o3".to_string()), g: true, h: vec!["x".to_string(), "y3".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S3 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S4 {
-        a: 4,
-        b: -4_000_000,
-        c: 4.5,
-        d: "s4".to_string(),
-        e: vec![4, 2, 3],
-        f: Some("o4".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y4".to_string()],
-        inner: Default::default(),
-    };
+    let v = S4 { a: 4, b: -4_000_000, c: 4.5, d: "s4".to_string(), e: vec![4, 2, 3], f: Some("o4".to_string()), g: true, h: vec!["x".to_string(), "y4".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S4 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S5 {
-        a: 5,
-        b: -5_000_000,
-        c: 5.5,
-        d: "s5".to_string(),
-        e: vec![5, 2, 3],
-        f: Some("o5".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y5".to_string()],
-        inner: Default::default(),
-    };
+    let v = S5 { a: 5, b: -5_000_000, c: 5.5, d: "s5".to_string(), e: vec![5, 2, 3], f: Some("o5".to_string()), g: true, h: vec!["x".to_string(), "y5".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S5 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S6 {
-        a: 6,
-        b: -6_000_000,
-        c: 6.5,
-        d: "s6".to_string(),
-        e: vec![6, 2, 3],
-        f: Some("o6".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y6".to_string()],
-        inner: Default::default(),
-    };
+    let v = S6 { a: 6, b: -6_000_000, c: 6.5, d: "s6".to_string(), e: vec![6, 2, 3], f: Some("o6".to_string()), g: true, h: vec!["x".to_string(), "y6".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S6 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S7 {
-        a: 7,
-        b: -7_000_000,
-        c: 7.5,
-        d: "s7".to_string(),
-        e: vec![7, 2, 3],
-        f: Some("o7".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y7".to_string()],
-        inner: Default::default(),
-    };
+    let v = S7 { a: 7, b: -7_000_000, c: 7.5, d: "s7".to_string(), e: vec![7, 2, 3], f: Some("o7".to_string()), g: true, h: vec!["x".to_string(), "y7".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S7 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S8 {
-        a: 8,
-        b: -8_000_000,
-        c: 8.5,
-        d: "s8".to_string(),
-        e: vec![8, 2, 3],
-        f: Some("o8".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y8".to_string()],
-        inner: Default::default(),
-    };
+    let v = S8 { a: 8, b: -8_000_000, c: 8.5, d: "s8".to_string(), e: vec![8, 2, 3], f: Some("o8".to_string()), g: true, h: vec!["x".to_string(), "y8".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S8 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S9 {
-        a: 9,
-        b: -9_000_000,
-        c: 9.5,
-        d: "s9".to_string(),
-        e: vec![9, 2, 3],
-        f: Some("o9".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y9".to_string()],
-        inner: Default::default(),
-    };
+    let v = S9 { a: 9, b: -9_000_000, c: 9.5, d: "s9".to_string(), e: vec![9, 2, 3], f: Some("o9".to_string()), g: true, h: vec!["x".to_string(), "y9".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S9 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S10 {
-        a: 10,
-        b: -10_000_000,
-        c: 10.5,
-        d: "s10".to_string(),
-        e: vec![10, 2, 3],
-        f: Some("o10".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y10".to_string()],
-        inner: Default::default(),
-    };
+    let v = S10 { a: 10, b: -10_000_000, c: 10.5, d: "s10".to_string(), e: vec![10, 2, 3], f: Some("o10".to_string()), g: true, h: vec!["x".to_string(), "y10".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S10 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S11 {
-        a: 11,
-        b: -11_000_000,
-        c: 11.5,
-        d: "s11".to_string(),
-        e: vec![11, 2, 3],
-        f: Some("o11".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y11".to_string()],
-        inner: Default::default(),
-    };
+    let v = S11 { a: 11, b: -11_000_000, c: 11.5, d: "s11".to_string(), e: vec![11, 2, 3], f: Some("o11".to_string()), g: true, h: vec!["x".to_string(), "y11".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S11 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S12 {
-        a: 12,
-        b: -12_000_000,
-        c: 12.5,
-        d: "s12".to_string(),
-        e: vec![12, 2, 3],
-        f: Some("o12".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y12".to_string()],
-        inner: Default::default(),
-    };
+    let v = S12 { a: 12, b: -12_000_000, c: 12.5, d: "s12".to_string(), e: vec![12, 2, 3], f: Some("o12".to_string()), g: true, h: vec!["x".to_string(), "y12".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S12 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S13 {
-        a: 13,
-        b: -13_000_000,
-        c: 13.5,
-        d: "s13".to_string(),
-        e: vec![13, 2, 3],
-        f: Some("o13".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y13".to_string()],
-        inner: Default::default(),
-    };
+    let v = S13 { a: 13, b: -13_000_000, c: 13.5, d: "s13".to_string(), e: vec![13, 2, 3], f: Some("o13".to_string()), g: true, h: vec!["x".to_string(), "y13".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S13 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S14 {
-        a: 14,
-        b: -14_000_000,
-        c: 14.5,
-        d: "s14".to_string(),
-        e: vec![14, 2, 3],
-        f: Some("o14".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y14".to_string()],
-        inner: Default::default(),
-    };
+    let v = S14 { a: 14, b: -14_000_000, c: 14.5, d: "s14".to_string(), e: vec![14, 2, 3], f: Some("o14".to_string()), g: true, h: vec!["x".to_string(), "y14".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S14 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S15 {
-        a: 15,
-        b: -15_000_000,
-        c: 15.5,
-        d: "s15".to_string(),
-        e: vec![15, 2, 3],
-        f: Some("o15".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y15".to_string()],
-        inner: Default::default(),
-    };
+    let v = S15 { a: 15, b: -15_000_000, c: 15.5, d: "s15".to_string(), e: vec![15, 2, 3], f: Some("o15".to_string()), g: true, h: vec!["x".to_string(), "y15".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S15 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S16 {
-        a: 16,
-        b: -16_000_000,
-        c: 16.5,
-        d: "s16".to_string(),
-        e: vec![16, 2, 3],
-        f: Some("o16".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y16".to_string()],
-        inner: Default::default(),
-    };
+    let v = S16 { a: 16, b: -16_000_000, c: 16.5, d: "s16".to_string(), e: vec![16, 2, 3], f: Some("o16".to_string()), g: true, h: vec!["x".to_string(), "y16".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S16 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S17 {
-        a: 17,
-        b: -17_000_000,
-        c: 17.5,
-        d: "s17".to_string(),
-        e: vec![17, 2, 3],
-        f: Some("o17".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y17".to_string()],
-        inner: Default::default(),
-    };
+    let v = S17 { a: 17, b: -17_000_000, c: 17.5, d: "s17".to_string(), e: vec![17, 2, 3], f: Some("o17".to_string()), g: true, h: vec!["x".to_string(), "y17".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S17 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S18 {
-        a: 18,
-        b: -18_000_000,
-        c: 18.5,
-        d: "s18".to_string(),
-        e: vec![18, 2, 3],
-        f: Some("o18".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y18".to_string()],
-        inner: Default::default(),
-    };
+    let v = S18 { a: 18, b: -18_000_000, c: 18.5, d: "s18".to_string(), e: vec![18, 2, 3], f: Some("o18".to_string()), g: true, h: vec!["x".to_string(), "y18".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S18 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S19 {
-        a: 19,
-        b: -19_000_000,
-        c: 19.5,
-        d: "s19".to_string(),
-        e: vec![19, 2, 3],
-        f: Some("o19".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y19".to_string()],
-        inner: Default::default(),
-    };
+    let v = S19 { a: 19, b: -19_000_000, c: 19.5, d: "s19".to_string(), e: vec![19, 2, 3], f: Some("o19".to_string()), g: true, h: vec!["x".to_string(), "y19".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S19 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S20 {
-        a: 20,
-        b: -20_000_000,
-        c: 20.5,
-        d: "s20".to_string(),
-        e: vec![20, 2, 3],
-        f: Some("o20".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y20".to_string()],
-        inner: Default::default(),
-    };
+    let v = S20 { a: 20, b: -20_000_000, c: 20.5, d: "s20".to_string(), e: vec![20, 2, 3], f: Some("o20".to_string()), g: true, h: vec!["x".to_string(), "y20".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S20 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S21 {
-        a: 21,
-        b: -21_000_000,
-        c: 21.5,
-        d: "s21".to_string(),
-        e: vec![21, 2, 3],
-        f: Some("o21".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y21".to_string()],
-        inner: Default::default(),
-    };
+    let v = S21 { a: 21, b: -21_000_000, c: 21.5, d: "s21".to_string(), e: vec![21, 2, 3], f: Some("o21".to_string()), g: true, h: vec!["x".to_string(), "y21".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S21 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S22 {
-        a: 22,
-        b: -22_000_000,
-        c: 22.5,
-        d: "s22".to_string(),
-        e: vec![22, 2, 3],
-        f: Some("o22".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y22".to_string()],
-        inner: Default::default(),
-    };
+    let v = S22 { a: 22, b: -22_000_000, c: 22.5, d: "s22".to_string(), e: vec![22, 2, 3], f: Some("o22".to_string()), g: true, h: vec!["x".to_string(), "y22".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S22 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S23 {
-        a: 23,
-        b: -23_000_000,
-        c: 23.5,
-        d: "s23".to_string(),
-        e: vec![23, 2, 3],
-        f: Some("o23".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y23".to_string()],
-        inner: Default::default(),
-    };
+    let v = S23 { a: 23, b: -23_000_000, c: 23.5, d: "s23".to_string(), e: vec![23, 2, 3], f: Some("o23".to_string()), g: true, h: vec!["x".to_string(), "y23".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S23 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S24 {
-        a: 24,
-        b: -24_000_000,
-        c: 24.5,
-        d: "s24".to_string(),
-        e: vec![24, 2, 3],
-        f: Some("o24".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y24".to_string()],
-        inner: Default::default(),
-    };
+    let v = S24 { a: 24, b: -24_000_000, c: 24.5, d: "s24".to_string(), e: vec![24, 2, 3], f: Some("o24".to_string()), g: true, h: vec!["x".to_string(), "y24".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S24 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S25 {
-        a: 25,
-        b: -25_000_000,
-        c: 25.5,
-        d: "s25".to_string(),
-        e: vec![25, 2, 3],
-        f: Some("o25".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y25".to_string()],
-        inner: Default::default(),
-    };
+    let v = S25 { a: 25, b: -25_000_000, c: 25.5, d: "s25".to_string(), e: vec![25, 2, 3], f: Some("o25".to_string()), g: true, h: vec!["x".to_string(), "y25".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S25 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S26 {
-        a: 26,
-        b: -26_000_000,
-        c: 26.5,
-        d: "s26".to_string(),
-        e: vec![26, 2, 3],
-        f: Some("o26".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y26".to_string()],
-        inner: Default::default(),
-    };
+    let v = S26 { a: 26, b: -26_000_000, c: 26.5, d: "s26".to_string(), e: vec![26, 2, 3], f: Some("o26".to_string()), g: true, h: vec!["x".to_string(), "y26".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S26 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S27 {
-        a: 27,
-        b: -27_000_000,
-        c: 27.5,
-        d: "s27".to_string(),
-        e: vec![27, 2, 3],
-        f: Some("o27".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y27".to_string()],
-        inner: Default::default(),
-    };
+    let v = S27 { a: 27, b: -27_000_000, c: 27.5, d: "s27".to_string(), e: vec![27, 2, 3], f: Some("o27".to_string()), g: true, h: vec!["x".to_string(), "y27".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S27 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S28 {
-        a: 28,
-        b: -28_000_000,
-        c: 28.5,
-        d: "s28".to_string(),
-        e: vec![28, 2, 3],
-        f: Some("o28".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y28".to_string()],
-        inner: Default::default(),
-    };
+    let v = S28 { a: 28, b: -28_000_000, c: 28.5, d: "s28".to_string(), e: vec![28, 2, 3], f: Some("o28".to_string()), g: true, h: vec!["x".to_string(), "y28".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S28 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
-    let v = S29 {
-        a: 29,
-        b: -29_000_000,
-        c: 29.5,
-        d: "s29".to_string(),
-        e: vec![29, 2, 3],
-        f: Some("o29".to_string()),
-        g: true,
-        h: vec!["x".to_string(), "y29".to_string()],
-        inner: Default::default(),
-    };
+    let v = S29 { a: 29, b: -29_000_000, c: 29.5, d: "s29".to_string(), e: vec![29, 2, 3], f: Some("o29".to_string()), g: true, h: vec!["x".to_string(), "y29".to_string()], inner: Default::default() };
     let bytes = fory.serialize(&v).unwrap();
     let back: S29 = fory.deserialize(&bytes).unwrap();
     assert_eq!(back, v);
