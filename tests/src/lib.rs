@@ -52,3 +52,26 @@ impl Rng {
         (self.next_u64() % n as u64) as usize
     }
 }
+
+/// pyfory's `example.ArrayFields` (manifest type id 102): one dense array
+/// of every element type, shared by the tests that read its vectors. The
+/// fields are named after their element types.
+#[allow(missing_docs)]
+#[derive(fory_core::Fory, Debug, Default, PartialEq, Clone)]
+#[fory(id = 102)]
+pub struct ArrayFields {
+    pub bools: Vec<bool>,
+    pub i8: Vec<i8>,
+    pub i16: Vec<i16>,
+    pub i32: Vec<i32>,
+    pub i64: Vec<i64>,
+    #[fory(array)]
+    pub u8: Vec<u8>,
+    pub u16: Vec<u16>,
+    pub u32: Vec<u32>,
+    pub u64: Vec<u64>,
+    pub f16: Vec<half::f16>,
+    pub bf16: Vec<half::bf16>,
+    pub f32: Vec<f32>,
+    pub f64: Vec<f64>,
+}

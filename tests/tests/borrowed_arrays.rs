@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use fory_core::{Error, Fory};
-use fory_tests::vectors_dir;
+use fory_tests::{vectors_dir, ArrayFields};
 use half::{bf16, f16};
 
 fn vector(name: &str) -> Vec<u8> {
@@ -108,25 +108,6 @@ fn pyfory_root_arrays_borrow_when_aligned() {
     let f64s: Cow<'_, [f64]> = fory.deserialize(&e64).unwrap();
     let i32s: Cow<'_, [i32]> = fory.deserialize(&e32).unwrap();
     assert!(f64s.is_empty() && i32s.is_empty());
-}
-
-#[derive(fory_core::Fory, Debug, Default, PartialEq, Clone)]
-#[fory(id = 102)]
-struct ArrayFields {
-    bools: Vec<bool>,
-    i8: Vec<i8>,
-    i16: Vec<i16>,
-    i32: Vec<i32>,
-    i64: Vec<i64>,
-    #[fory(array)]
-    u8: Vec<u8>,
-    u16: Vec<u16>,
-    u32: Vec<u32>,
-    u64: Vec<u64>,
-    f16: Vec<f16>,
-    bf16: Vec<bf16>,
-    f32: Vec<f32>,
-    f64: Vec<f64>,
 }
 
 /// pyfory's `example.ArrayFields`, every numeric array borrowed where it can.

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::rc::Rc;
 
 use fory_core::Fory;
-use fory_tests::vectors_dir;
+use fory_tests::{vectors_dir, ArrayFields};
 
 #[derive(Fory, Debug, Default, PartialEq, Clone)]
 #[fory(name = "example.Point")]
@@ -523,25 +523,6 @@ struct AllPrims {
     f64: f64,
     s: String,
     bs: Vec<u8>,
-}
-
-#[derive(Fory, Debug, Default, PartialEq, Clone)]
-#[fory(id = 102)]
-struct ArrayFields {
-    bools: Vec<bool>,
-    i8: Vec<i8>,
-    i16: Vec<i16>,
-    i32: Vec<i32>,
-    i64: Vec<i64>,
-    #[fory(array)]
-    u8: Vec<u8>,
-    u16: Vec<u16>,
-    u32: Vec<u32>,
-    u64: Vec<u64>,
-    f16: Vec<half::f16>,
-    bf16: Vec<half::bf16>,
-    f32: Vec<f32>,
-    f64: Vec<f64>,
 }
 
 fn prims() -> impl Fn(bool, bool) -> Fory {
