@@ -491,7 +491,8 @@ pub trait ForyType {
     }
     /// Dense little-endian elements viewed in place, without a copy: `Some`
     /// on little-endian hosts when `bytes` is aligned for `Self` (numeric
-    /// types only; `Cow<[Self]>` borrows through it).
+    /// types), or when every byte is 0 or 1 (`bool`); `Cow<[Self]>` borrows
+    /// through it.
     fn borrow_dense(_bytes: &[u8]) -> Option<&[Self]>
     where
         Self: Sized,
