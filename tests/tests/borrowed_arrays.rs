@@ -319,3 +319,32 @@ fn malformed_arrays_are_errors() {
     let e = fory.deserialize::<Cow<'_, [f32]>>(&good).unwrap_err();
     assert!(matches!(e, Error::TypeMismatch { .. }), "{e}");
 }
+
+/// A generic type with a lifetime: the inferred bounds cover `T` and the
+/// borrowed fields alike, and `T` may itself borrow.
+#[test]
+fn generic_struct_with_a_lifetime() {
+    #[derive(fory_core::Fory, Debug, Default, PartialEq)]
+    #[fory(name = "example.Tagged")]
+    struct Tagged<'a, T> {
+        label: &'a str,
+        samples: Cow<'a, [f32]>,
+        items: Vec<T>,
+    }
+    let fory = Fory::builder()
+        .register_struct::<Tagged<'_, Cow<'_, str>>>()
+        .unwrap()
+        .build();
+    let value = Tagged {
+        label: "run",
+        samples: Cow::Owned(vec![0.5, 1.5]),
+        items: vec![Cow::Borrowed("ü"), Cow::Borrowed("x")],
+    };
+    let bytes = fory.serialize(&value).unwrap();
+    let back: Tagged<'_, Cow<'_, str>> = fory.deserialize(&bytes).unwrap();
+    assert_eq!(back, value);
+    assert!(in_stream(&bytes, back.label.as_bytes()));
+    // Latin-1 past ASCII is transcoded, ASCII borrows
+    assert!(matches!(back.items[0], Cow::Owned(_)));
+    assert!(matches!(&back.items[1], Cow::Borrowed(s) if in_stream(&bytes, s.as_bytes())));
+}
